@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything caserobot needs on a fresh Debian machine: Chromium (Debian's package,
+# never a Playwright browser download), a virtualenv in .venv and the Python packages.
+# Idempotent and quick when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+
+if [ -z "${CASEROBOT_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  log "Chromium not found: installing Debian's chromium package"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  log "Creating virtualenv .venv"
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.caserobot-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  log "Installing Python packages (first time takes about a minute)"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[dev]'
+  touch "$stamp"
+fi

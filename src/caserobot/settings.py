@@ -1,0 +1,98 @@
+"""caserobot's configuration: one root :class:`Settings`, read from ``CASEROBOT_*`` variables.
+
+Nested groups use a double underscore, e.g. ``CASEROBOT_DATABASE__URL`` or
+``CASEROBOT_CASE_SYSTEM__SEAT_LIMIT``. Nothing else in caserobot reads ``os.environ``
+for its own configuration; call :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _find_chromium() -> str | None:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the registry. Default: SQLite file var/caserobot.db. "
+        "PostgreSQL: postgresql+psycopg://user@127.0.0.1:5432/caserobot",
+    )
+
+
+class ApiSystemSettings(BaseModel):
+    """A register reached over its HTTP API."""
+
+    base_url: str = Field(description="Base URL of the system's API")
+    timeout_s: float = Field(default=10.0, description="Timeout per call, seconds")
+
+
+class CaseSystemSettings(BaseModel):
+    """The legacy case system, reached only through its web UI."""
+
+    base_url: str = Field(default="http://127.0.0.1:8702", description="Base URL of the web UI")
+    username: str = Field(default="robot01", description="Robot account in the case system")
+    password: SecretStr = Field(default=SecretStr("robot01"), description="Its password")
+    seat_limit: int = Field(default=4, ge=1, description="Concurrent sessions (seat licences)")
+    timeout_s: float = Field(default=15.0, description="Timeout per page, seconds")
+
+
+class BrowserSettings(BaseModel):
+    executable_path: str | None = Field(
+        default_factory=_find_chromium,
+        description="Chromium binary for Playwright (Debian's /usr/bin/chromium by default)",
+    )
+    headless: bool = Field(default=True, description="Run Chromium headless")
+
+
+class WorkSettings(BaseModel):
+    lease_seconds: int = Field(default=120, ge=5, description="How long a claimed item is held")
+    max_attempts: int = Field(default=3, ge=1, description="Tries on application exceptions")
+    retry_backoff_s: float = Field(default=1.0, ge=0, description="First backoff; doubles")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CASEROBOT_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    var_dir: Path = Field(
+        default=PROJECT_ROOT / "var", description="Run data: database, robot output, reports"
+    )
+    config_dir: Path = Field(
+        default=PROJECT_ROOT / "config", description="Rules and case-type configuration"
+    )
+    municipality: str = Field(default="Nacka", description="The municipality whose rules apply")
+    database: DatabaseSettings = DatabaseSettings()
+    eservice: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8701")
+    case_system: CaseSystemSettings = CaseSystemSettings()
+    population_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8703")
+    route_service: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8704")
+    browser: BrowserSettings = BrowserSettings()
+    work: WorkSettings = WorkSettings()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.var_dir / 'caserobot.db'}"
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.config_dir / "rules"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process (cached; call ``get_settings.cache_clear()`` in tests)."""
+    return Settings()
