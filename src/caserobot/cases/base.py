@@ -1,0 +1,99 @@
+"""What every case type's handler shares: the systems it talks to, the facts it collects
+(each with its source and fetch time) and the result it hands to the queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from caserobot.legacy.casesystem import CaseSystemSession
+from caserobot.legacy.eservice import EServiceClient
+from caserobot.legacy.population import PopulationRegisterClient
+from caserobot.legacy.routes import RouteServiceClient
+from caserobot.exceptions import ReasonCode
+
+
+@dataclass
+class Systems:
+    """Clients for the API-reached systems; shared by all seats of one robot."""
+
+    eservice: EServiceClient
+    population: PopulationRegisterClient
+    routes: RouteServiceClient
+
+    async def aclose(self) -> None:
+        for client in (self.eservice, self.population, self.routes):
+            await client.aclose()
+
+
+@dataclass
+class Facts:
+    """The decision basis: every fact with its source and when it was fetched."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, name: str, value: Any, source: str) -> Any:
+        self.items[name] = {
+            "value": value,
+            "source": source,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        return value
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return dict(self.items)
+
+
+@dataclass
+class WorkContext:
+    """One item's view of the robot: the item, its seat and a way to record progress."""
+
+    item_id: int
+    application_id: str
+    step: str | None  # progress marker left by an earlier attempt ("writing" = maybe written)
+    systems: Systems
+    session: CaseSystemSession
+    as_of: date
+    mark_step: Callable[[str], Awaitable[None]]
+    facts: Facts = field(default_factory=lambda: Facts())
+    concurrent: bool = True  # False: one call after another, as a classic robot works
+
+    async def gather(self, *aws: Awaitable[Any]) -> list[Any]:
+        """Await independent calls side by side (or one by one for a classic robot)."""
+        if self.concurrent:
+            return list(await asyncio.gather(*aws))
+        return [await aw for aw in aws]
+
+
+@dataclass
+class Decided:
+    """A decision written back (or found already written) in the case system."""
+
+    decision: Any  # caserobot.rules.Decision
+    facts: Facts
+    legacy_case_id: str
+    diarienummer: str
+    recovered: bool
+    written_at: datetime | None
+    verified_at: datetime
+
+
+@dataclass
+class Referred:
+    """A case the rules say a person must decide; goes to the exception queue."""
+
+    reason_codes: list[ReasonCode]
+    detail: str
+    facts: Facts
+    decision: Any | None  # the rules' decision with its recommendation, when there is one
+    legacy_case_id: str | None
+
+
+class CaseHandler(Protocol):
+    case_type: str
+
+    async def process(self, ctx: WorkContext) -> Decided | Referred: ...

@@ -1,0 +1,188 @@
+"""Skolskjuts (school transport): collect the facts, apply the rules, write the decision back."""
+
+from __future__ import annotations
+
+
+
+from caserobot import rules
+from caserobot.applications import MAX_PLAUSIBLE_DISTANCE_M, SkolskjutsApplication, parse_skolskjuts
+from caserobot.cases.base import Decided, Facts, Referred, WorkContext
+from caserobot.cases.writeback import write_once
+from caserobot.exceptions import BusinessException, ReasonCode
+from caserobot.legacy.casesystem import CaseRecord, Placement
+from caserobot.legacy.population import PersonRecord
+from caserobot.personnummer import mask
+
+CASE_TYPE = "skolskjuts"
+SRC_APP = "e-tjänst"
+SRC_CASE = "ärendesystemet"
+SRC_POP = "folkbokföringen (Navet)"
+SRC_ROUTE = "vägtjänsten"
+
+
+class SkolskjutsHandler:
+    case_type = CASE_TYPE
+
+    async def process(self, ctx: WorkContext) -> Decided | Referred:
+        facts = ctx.facts
+        raw = await ctx.systems.eservice.get(ctx.application_id)
+        app = parse_skolskjuts(raw)
+        facts.add("ansökan", _application_summary(app), SRC_APP)
+
+        # The case system (one seat, sequential screens) and the registers (no seat limit)
+        # are independent until the route lookup, so they run side by side.
+        (case, placement), (child, second) = await ctx.gather(
+            self._case_system_part(ctx, app, facts), self._register_part(ctx, app, facts)
+        )
+
+        home = child.address
+        if home is None:  # protected identity: the register withholds the address
+            home_key, home_src = app.addresses[0].route_key, f"{SRC_APP} (uppgiven adress)"
+        else:
+            home_key, home_src = home.route_key, SRC_POP
+        facts.add("folkbokföringsadress", home_key if home else "skyddad", home_src)
+        routes = ctx.systems.routes
+        lookups = [routes.walking_distance_m(home_key, placement.school_address)]
+        if second is not None and second.address is not None:
+            lookups.append(routes.walking_distance_m(second.address.route_key, placement.school_address))
+        distances = await ctx.gather(*lookups)
+        for d in distances:
+            if not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
+                raise BusinessException(
+                    ReasonCode.ABSURD_DISTANCE, f"vägtjänsten gav orimligt avstånd {d} m"
+                )
+        facts.add("gångavstånd_m", distances[0], SRC_ROUTE)
+        if len(distances) > 1:
+            facts.add("gångavstånd_andra_adressen_m", distances[1], SRC_ROUTE)
+
+        alternating = second is not None
+        inputs = {
+            "grade": placement.grade,
+            "walking_distance_m": distances[0],
+            "enrolled_in_nearest_municipal_school": placement.nearest_municipal_school,
+            "applied_to_nearest_and_refused": placement.applied_to_nearest_and_refused,
+            "school_municipality": placement.school_municipality,
+            "home_municipality": child.municipality,
+            "alternating_residence": alternating,
+            "second_address_walking_distance_m": distances[1] if len(distances) > 1 else None,
+            "second_address_municipality": second.municipality if second else None,
+            "medical_certificate": app.medical_certificate_attached,
+            "traffic_danger_claimed": app.traffic_danger_claimed,
+            "taxi_requested": app.taxi_requested,
+            "protected_identity": child.protected_identity,
+        }
+        if alternating and len(distances) < 2:  # second guardian protected: no address
+            inputs["second_address_walking_distance_m"] = 0
+        decision = rules.decide(CASE_TYPE, inputs, ctx.as_of)
+        if decision.outcome == "refer":
+            return Referred(
+                reason_codes=list(decision.reason_codes),
+                detail=" ".join(decision.reasons),
+                facts=facts,
+                decision=decision,
+                legacy_case_id=case.case_id,
+            )
+        return await write_once(ctx, case, decision, facts)
+
+    async def _case_system_part(
+        self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts
+    ) -> tuple[CaseRecord, Placement]:
+        session = ctx.session
+        pupil = await session.pupil(app.child.personnummer)
+        if pupil is None:
+            raise BusinessException(
+                ReasonCode.PERSON_NOT_FOUND,
+                f"eleven {mask(app.child.personnummer)} finns inte i ärendesystemet",
+                field="child.personnummer",
+            )
+        existing = next(
+            (c for c in pupil.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
+        )
+        if existing is None:
+            case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
+        elif existing.diarienummer or ctx.step == "writing":
+            case = await session.case(existing.case_id)  # may already hold our decision
+        else:
+            case = CaseRecord(
+                case_id=existing.case_id, case_type=existing.case_type, status=existing.status,
+                extern_ref=existing.extern_ref, personnummer=app.child.personnummer,
+                diarienummer=existing.diarienummer, decisions=(),
+            )
+        facts.add("ärende", case.case_id, SRC_CASE)
+        placement = pupil.placement
+        schools = await session.schools()
+        if app.school.unit_code not in schools:
+            raise BusinessException(
+                ReasonCode.UNKNOWN_SCHOOL,
+                f"skolenhetskoden {app.school.unit_code} finns inte i skolregistret",
+                field="school.unit_code",
+            )
+        if placement is None:
+            raise BusinessException(
+                ReasonCode.SCHOOL_MISMATCH, "eleven saknar skolplacering i ärendesystemet"
+            )
+        if placement.unit_code != app.school.unit_code:
+            raise BusinessException(
+                ReasonCode.SCHOOL_MISMATCH,
+                f"ansökan anger {app.school.unit_code} men eleven är placerad på "
+                f"{placement.unit_code} ({placement.school_name})",
+                field="school.unit_code",
+            )
+        facts.add(
+            "skolplacering",
+            {
+                "skola": placement.school_name,
+                "skolenhetskod": placement.unit_code,
+                "årskurs": placement.grade,
+                "skolans_kommun": placement.school_municipality,
+                "huvudman": placement.principal,
+                "närmaste_kommunala_skola": placement.nearest_municipal_school,
+                "sökt_närmaste_och_nekats": placement.applied_to_nearest_and_refused,
+            },
+            SRC_CASE,
+        )
+        return case, placement
+
+    async def _register_part(
+        self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts
+    ) -> tuple[PersonRecord, PersonRecord | None]:
+        population = ctx.systems.population
+        child = await population.person(app.child.personnummer)
+        if app.applicant.personnummer not in child.guardians:
+            raise BusinessException(
+                ReasonCode.NOT_GUARDIAN,
+                "den sökande är inte vårdnadshavare för eleven enligt folkbokföringen",
+                field="applicant.personnummer",
+            )
+        facts.add("folkbokföringskommun", child.municipality, SRC_POP)
+        facts.add("skyddad_identitet", child.protected_identity, SRC_POP)
+        second = None
+        if app.alternating_residence:
+            guardians = await ctx.gather(*(population.person(g) for g in child.guardians))
+            second = next(
+                (g for g in guardians if g.address is None or g.address != child.address), None
+            )
+            if second is None:
+                raise BusinessException(
+                    ReasonCode.INVALID_FIELD,
+                    "växelvis boende angivet men båda vårdnadshavarna är folkbokförda på "
+                    "elevens adress",
+                    field="alternating_residence",
+                )
+            facts.add("andra_vårdnadshavarens_kommun", second.municipality, SRC_POP)
+        return child, second
+
+
+def _application_summary(app: SkolskjutsApplication) -> dict[str, object]:
+    return {
+        "id": app.id,
+        "årskurs": app.grade,
+        "skola": app.school.unit_code,
+        "växelvis_boende": app.alternating_residence,
+        "läkarintyg": app.medical_certificate_attached,
+        "trafikfara": app.traffic_danger_claimed,
+        "taxi": app.taxi_requested,
+        "fritext": app.free_text,
+    }
+
+

@@ -1,0 +1,87 @@
+"""Read-only views: ``caserobot robots``, ``exceptions`` and ``report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from caserobot.cli import app
+from caserobot.personnummer import mask
+from caserobot.settings import get_settings
+
+console = Console()
+
+
+@app.command()
+def robots() -> None:
+    """List the robots: manifests in robots/ and what the registry knows of their runs."""
+    from caserobot import registry
+    from caserobot.db import init_db
+    from caserobot.robots import list_manifests
+
+    db = init_db(get_settings())
+    registered = {r.name: r for r in registry.list_robots(db.sessions)}
+    t = Table(title="Robotar", title_justify="left")
+    for col in ("Namn", "Version", "Ärendetyp", "Ägare", "System", "Status", "Senaste körning"):
+        t.add_column(col)
+    for m in list_manifests():
+        r = registered.get(m.name)
+        last = r.last_run if r else None
+        last_text = (f"#{last.id} {last.status} {last.started_at:%Y-%m-%d %H:%M}" if last else "–")
+        t.add_row(m.name, m.version, m.case_type, m.owner, ", ".join(m.legacy_systems),
+                  r.status if r else "ej registrerad", last_text)
+    console.print(t)
+
+
+@app.command()
+def exceptions(
+    case_type: Annotated[str | None, typer.Option(help="Only this case type")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only items with this reason code")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many")] = 50,
+) -> None:
+    """The caseworkers' exception queue: open items with reason and recommendation."""
+    from caserobot import registry
+    from caserobot.db import init_db
+
+    db = init_db(get_settings())
+    items = registry.list_exception_items(db.sessions, case_type=case_type, status="open")
+    if reason:
+        items = [i for i in items if reason in i.reason_codes]
+    t = Table(title=f"Undantagskön ({len(items)} öppna)", title_justify="left")
+    for col in ("#", "Ärendetyp", "Ansökan", "Orsak", "Rekommendation", "Beskrivning"):
+        t.add_column(col, overflow="fold")
+    for i in items[:limit]:
+        t.add_row(str(i.id), i.case_type, i.application_id, ", ".join(i.reason_codes),
+                  i.recommended_outcome or "–", mask(i.detail))
+    console.print(t)
+
+
+@app.command()
+def report(
+    run_id: Annotated[int | None, typer.Argument(help="Run number (default: the latest)")] = None,
+    excel: Annotated[Path | None, typer.Option(help="Also write the Excel report here")] = None,
+) -> None:
+    """Print a run's report (counts by outcome, exceptions by reason, durations)."""
+    from caserobot import registry
+    from caserobot.db import init_db
+    from caserobot.reports import build_run_report, print_summary, write_excel
+
+    db = init_db(get_settings())
+    if run_id is None:
+        runs = registry.list_runs(db.sessions, limit=1)
+        if not runs:
+            console.print("Inga körningar ännu. Kör [bold]caserobot demo[/bold] först.")
+            raise typer.Exit(1)
+        run_id = runs[0].id
+    try:
+        rep = build_run_report(db.sessions, run_id)
+    except LookupError as exc:
+        console.print(f"[red]Fel:[/red] {exc}")
+        raise typer.Exit(1) from None
+    print_summary(rep, console)
+    if excel:
+        console.print(f"Excelrapport: {write_excel(rep, excel)}")

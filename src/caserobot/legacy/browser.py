@@ -1,0 +1,42 @@
+"""Headless Chromium for the robots: Debian's /usr/bin/chromium driven by Playwright."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, Playwright, async_playwright
+
+from caserobot.exceptions import ConfigurationError
+from caserobot.settings import BrowserSettings
+
+# Measured on 2 cores (../shared/STACK.md): these flags start cleanly offline;
+# --single-process crashes.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+async def launch(settings: BrowserSettings) -> tuple[Playwright, Browser]:
+    """Start Playwright and one Chromium. Close both with :func:`shutdown`."""
+    if not settings.executable_path:
+        raise ConfigurationError(
+            "CASEROBOT_BROWSER__EXECUTABLE_PATH",
+            "ingen Chromium hittades; kör scripts/bootstrap.sh (installerar Debians chromium)",
+        )
+    pw = await async_playwright().start()
+    browser = await pw.chromium.launch(
+        executable_path=settings.executable_path, headless=settings.headless, args=CHROMIUM_ARGS
+    )
+    return pw, browser
+
+
+async def shutdown(pw: Playwright, browser: Browser) -> None:
+    try:
+        await browser.close()
+    finally:
+        await pw.stop()

@@ -1,0 +1,213 @@
+"""Page objects of the case system: every selector and screen parser in one place.
+
+Parsers take HTML, so the same code reads a page fetched through the browser session
+(fast) and a page rendered in the browser (classic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.parser import HTMLParser, Node
+
+from caserobot.exceptions import NoFreeSeat, SessionExpired, UnexpectedScreen
+
+SYSTEM = "ärendesystemet"
+
+# Login screen
+LOGIN_PATH = "/login"
+LOGIN_USER = "input[name=username]"
+LOGIN_PASSWORD = "input[name=password]"
+LOGIN_SUBMIT = "form [type=submit]"
+NO_SEAT_TITLE = "Ingen ledig licens"
+
+# Decision form
+DECISION_FORM = "form#beslutsform"
+DECISION_OUTCOME = "form#beslutsform select[name=utfall]"
+DECISION_TEXT = "form#beslutsform textarea[name=motivering]"
+DECISION_SUBMIT = "form#beslutsform [type=submit]"
+OUTCOME_VALUES = {"granted": "bifall", "denied": "avslag"}
+
+# New-case form
+NEW_CASE_FORM = "form#nyttarende"
+
+
+@dataclass(frozen=True)
+class School:
+    name: str
+    unit_code: str
+    municipality: str
+    principal: str  # huvudman: Kommunal / Fristående
+    address: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    case_type: str
+    extern_ref: str
+    status: str
+    diarienummer: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    school_name: str
+    unit_code: str
+    grade: str
+    school_municipality: str
+    principal: str
+    school_address: str
+    nearest_municipal_school: bool
+    applied_to_nearest_and_refused: bool
+
+
+@dataclass(frozen=True)
+class Pupil:
+    personnummer: str
+    placement: Placement | None
+    cases: tuple[CaseSummary, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    date: str
+    outcome: str
+    motivering: str
+    diarienummer: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case_id: str
+    case_type: str
+    status: str
+    extern_ref: str
+    personnummer: str
+    diarienummer: str
+    decisions: tuple[DecisionRow, ...]
+
+
+def check_screen(html: str, step: str) -> HTMLParser:
+    """Parse a page and raise if it is the no-seat or the login screen."""
+    tree = HTMLParser(html)
+    title = tree.css_first("title")
+    title_text = title.text(strip=True) if title else ""
+    if title_text == NO_SEAT_TITLE:
+        raise NoFreeSeat("ingen ledig licens i ärendesystemet", system=SYSTEM, step=step)
+    if tree.css_first("form#login") is not None or tree.css_first(LOGIN_PASSWORD) is not None:
+        raise SessionExpired("sessionen har gått ut", system=SYSTEM, step=step)
+    return tree
+
+
+def _kv_table(tree: HTMLParser, table_id: str, step: str) -> dict[str, str] | None:
+    table = tree.css_first(f"table#{table_id}")
+    if table is None:
+        return None
+    out: dict[str, str] = {}
+    for row in table.css("tr"):
+        th, td = row.css_first("th"), row.css_first("td")
+        if th is not None and td is not None:
+            out[th.text(strip=True).rstrip(":")] = td.text(strip=True)
+    return out
+
+
+def _rows(tree: HTMLParser, table_id: str) -> list[list[Node]]:
+    table = tree.css_first(f"table#{table_id}")
+    if table is None:
+        return []
+    return [cells for row in table.css("tr") if (cells := row.css("td"))]
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() in {"ja", "j", "yes"}
+
+
+def _require(data: dict[str, str], key: str, step: str) -> str:
+    if key not in data:
+        raise UnexpectedScreen(f"fältet '{key}' saknas på sidan", system=SYSTEM, step=step)
+    return data[key]
+
+
+def parse_pupil(html: str, pnr12: str) -> Pupil | None:
+    step = "elevsida"
+    tree = check_screen(html, step)
+    if tree.css_first("#ingen-traff") is not None:
+        return None
+    if tree.css_first("table#elevuppgifter") is None:
+        raise UnexpectedScreen("elevsidan saknar elevuppgifter", system=SYSTEM, step=step)
+    p = _kv_table(tree, "placering", step)
+    placement = None
+    if p:
+        placement = Placement(
+            school_name=_require(p, "Skola", step),
+            unit_code=_require(p, "Skolenhetskod", step),
+            grade=_require(p, "Årskurs", step),
+            school_municipality=_require(p, "Skolans kommun", step),
+            principal=_require(p, "Huvudman", step),
+            school_address=_require(p, "Skolans adress", step),
+            nearest_municipal_school=_yes(_require(p, "Närmaste kommunala skola", step)),
+            applied_to_nearest_and_refused=_yes(
+                _require(p, "Sökt närmaste kommunala skola och nekats", step)
+            ),
+        )
+    cases = tuple(
+        CaseSummary(
+            case_id=c[0].text(strip=True),
+            case_type=c[1].text(strip=True),
+            extern_ref=c[2].text(strip=True),
+            status=c[3].text(strip=True),
+            diarienummer=c[4].text(strip=True),
+        )
+        for c in _rows(tree, "arenden")
+        if len(c) >= 5
+    )
+    return Pupil(personnummer=pnr12, placement=placement, cases=cases)
+
+
+def parse_schools(html: str) -> dict[str, School]:
+    tree = check_screen(html, "skolor")
+    schools = {}
+    for c in _rows(tree, "skolor"):
+        if len(c) >= 5:
+            s = School(*(cell.text(strip=True) for cell in c[:5]))
+            schools[s.unit_code] = s
+    if not schools:
+        raise UnexpectedScreen("skollistan är tom", system=SYSTEM, step="skolor")
+    return schools
+
+
+def parse_case(html: str) -> CaseRecord:
+    step = "ärendesida"
+    tree = check_screen(html, step)
+    info = _kv_table(tree, "arendeinfo", step)
+    if info is None:
+        raise UnexpectedScreen("ärendesidan saknar ärendeinfo", system=SYSTEM, step=step)
+    decisions = tuple(
+        DecisionRow(*(cell.text(strip=True) for cell in c[:5]))
+        for c in _rows(tree, "beslut")
+        if len(c) >= 5
+    )
+    return CaseRecord(
+        case_id=_require(info, "Ärende-id", step),
+        case_type=_require(info, "Typ", step),
+        status=_require(info, "Status", step),
+        extern_ref=_require(info, "Extern referens", step),
+        personnummer=_require(info, "Personnummer", step),
+        diarienummer=info.get("Diarienummer", ""),
+        decisions=decisions,
+    )
+
+
+def parse_formtoken(html: str, form_selector: str, step: str) -> str:
+    tree = check_screen(html, step)
+    token = tree.css_first(f"{form_selector} input[name=formtoken]")
+    if token is None:
+        raise UnexpectedScreen("formuläret saknar formtoken", system=SYSTEM, step=step)
+    return token.attributes.get("value") or ""
+
+
+def error_text(html: str) -> str | None:
+    node = HTMLParser(html).css_first("p.fel")
+    return node.text(strip=True) if node is not None else None

@@ -1,0 +1,75 @@
+"""Client for the e-service intake (JSON over HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from caserobot.exceptions import BusinessException, ReasonCode, UnexpectedScreen
+from caserobot.legacy._http import CallCounter, call, new_client
+
+SYSTEM = "e-tjänst"
+
+
+class EServiceClient:
+    """Lists submitted applications, reads one, marks it received."""
+
+    def __init__(
+        self, base_url: str, *, timeout_s: float = 10.0, counter: CallCounter | None = None
+    ) -> None:
+        self._http = new_client(base_url, timeout_s)
+        self._counter = counter
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def list_submitted(self, case_type: str, *, page_size: int = 500) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            params = {"status": "submitted", "type": case_type, "limit": page_size, "offset": offset}
+            resp = await call(
+                SYSTEM, "list", lambda: self._http.get("/api/applications", params=params),
+                counter=self._counter,
+            )
+            body = _json(resp, "list")
+            page = body.get("items", [])
+            items.extend(page)
+            offset += len(page)
+            if not page or offset >= body.get("total", 0):
+                return items
+
+    async def get(self, application_id: str) -> dict[str, Any]:
+        resp = await call(
+            SYSTEM, "read application",
+            lambda: self._http.get(f"/api/applications/{application_id}"),
+            counter=self._counter,
+        )
+        if resp.status_code == 404:
+            raise BusinessException(
+                ReasonCode.MISSING_FIELD, f"ansökan {application_id} finns inte i e-tjänsten"
+            )
+        return _json(resp, "read application")
+
+    async def mark_received(self, application_id: str) -> None:
+        resp = await call(
+            SYSTEM, "mark received",
+            lambda: self._http.post(f"/api/applications/{application_id}/received"),
+            counter=self._counter,
+        )
+        if resp.status_code >= 400:
+            raise UnexpectedScreen(
+                f"kunde inte markera {application_id} som mottagen ({resp.status_code})",
+                system=SYSTEM, step="mark received",
+            )
+
+
+def _json(resp: httpx.Response, step: str) -> dict[str, Any]:
+    try:
+        body = resp.json()
+    except ValueError as exc:
+        raise UnexpectedScreen("svaret var inte JSON", system=SYSTEM, step=step) from exc
+    if resp.status_code >= 400 or not isinstance(body, dict):
+        raise UnexpectedScreen(f"oväntat svar {resp.status_code}", system=SYSTEM, step=step)
+    return body

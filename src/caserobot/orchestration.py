@@ -1,0 +1,163 @@
+"""Prefect tasks that the flows in ``flows/`` wire together.
+
+A robot run is: register the robot and its legacy systems → intake (e-service → queue) →
+the Robot Framework robot in its own process, holding as many slots of each web-UI legacy
+system's Prefect concurrency limit as it opens seats → the run report. Application errors
+(a crashed robot process, no free seat) are retried by Prefect; business exceptions never
+reach this level: they are work-item states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import date
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency
+from prefect.context import get_run_context
+
+from caserobot import registry
+from caserobot.db import init_db
+from caserobot.exceptions import ApplicationException
+from caserobot.intake import intake
+from caserobot.queue import WorkQueue
+from caserobot.reports import build_run_report, write_excel
+from caserobot.robots import RobotManifest, load_manifest, run_robot
+from caserobot.runtime import isolated_env
+from caserobot.settings import Settings, get_settings
+
+# The legacy systems caserobot knows, by the names robot manifests use.
+def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
+    return {
+        "e-tjanst": {"kind": "api", "base_url": settings.eservice.base_url, "seat_limit": None,
+                     "description": "E-tjänsten (ansökningar)"},
+        "arendesystem": {"kind": "web_ui", "base_url": settings.case_system.base_url,
+                         "seat_limit": settings.case_system.seat_limit,
+                         "description": "Ärendesystemet (webbgränssnitt, licensbegränsat)"},
+        "folkbokforing": {"kind": "api", "base_url": settings.population_register.base_url,
+                          "seat_limit": None, "description": "Folkbokföringen (Navet-lik, XML)"},
+        "vagtjanst": {"kind": "api", "base_url": settings.route_service.base_url,
+                      "seat_limit": None, "description": "Vägtjänsten (gångavstånd)"},
+    }
+
+
+def concurrency_limit_name(system: str) -> str:
+    return f"legacy-{system}"
+
+
+def _retry_on_application_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retries a task only for application exceptions (system problems)."""
+    try:
+        state.result()
+    except ApplicationException:
+        return True
+    except Exception:  # noqa: BLE001 - anything else is a bug: do not retry blindly
+        return False
+    return False
+
+
+@task(name="register-robot")
+def register_task(robot_name: str) -> dict[str, Any]:
+    settings = get_settings()
+    manifest = load_manifest(robot_name)
+    db = init_db(settings)
+    known = legacy_systems(settings)
+    with get_client(sync_client=True) as client:
+        for name in manifest.legacy_systems:
+            spec = known[name]
+            registry.register_legacy_system(db.sessions, name=name, **spec)
+            if spec["seat_limit"]:
+                client.upsert_global_concurrency_limit_by_name(
+                    concurrency_limit_name(name), spec["seat_limit"]
+                )
+    registry.register_robot(
+        db.sessions, name=manifest.name, version=manifest.version, owner=manifest.owner,
+        case_type=manifest.case_type, legacy_systems=manifest.legacy_systems,
+        description=manifest.description,
+    )
+    return manifest.model_dump(mode="json")
+
+
+@task(name="intake", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_on_application_error)
+def intake_task(case_type: str, run_id: int) -> dict[str, int]:
+    settings = get_settings()
+    queue = WorkQueue(init_db(settings).sessions)
+    result = asyncio.run(intake(settings, queue, case_type, run_id=run_id))
+    get_run_logger().info(
+        "Intake %s: %d listade, %d nya i kön", case_type, result.listed, result.enqueued
+    )
+    return {"listed": result.listed, "enqueued": result.enqueued,
+            "already_queued": result.already_queued}
+
+
+@task(name="robot", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_on_application_error)
+def robot_task(
+    robot_name: str, run_id: int, seats: int | None, mode: str, as_of: str | None
+) -> dict[str, Any]:
+    settings = get_settings()
+    manifest: RobotManifest = load_manifest(robot_name)
+    known = legacy_systems(settings)
+    seat_limit = settings.case_system.seat_limit
+    seats = min(seats or seat_limit, seat_limit)
+    limited = [concurrency_limit_name(s) for s in manifest.legacy_systems if known[s]["seat_limit"]]
+    attempt = getattr(get_run_context().task_run, "run_count", 1)
+    output_dir = settings.var_dir / "runs" / f"run-{run_id}" / f"attempt-{attempt}"
+    variables = {"CASE_TYPE": manifest.case_type, "SEATS": seats, "MODE": mode, "RUN_ID": run_id}
+    if as_of:
+        variables["AS_OF"] = as_of
+    # The robot holds one slot of each seat-limited system per seat it opens.
+    with concurrency(limited, occupy=seats, timeout_seconds=3600):
+        result = run_robot(manifest, output_dir, variables=variables, env=_child_env(settings))
+    if result.status == "CRASHED":
+        raise ApplicationException(
+            f"robotprocessen avslutades utan resultat (kod {result.returncode})", step="robot"
+        )
+    if result.status != "PASS":
+        raise ApplicationException(
+            f"robotkörningen misslyckades; se {output_dir / 'log.html'}", step="robot"
+        )
+    return {"output_dir": str(output_dir), **result.stats}
+
+
+@task(name="report")
+def report_task(robot_name: str, run_id: int, output_dir: str | None) -> dict[str, Any]:
+    settings = get_settings()
+    db = init_db(settings)
+    report = build_run_report(db.sessions, run_id)
+    path = write_excel(report, settings.var_dir / "reports" / f"{robot_name}-run-{run_id}.xlsx")
+    stats = {**report.summary(), "excel": str(path)}
+    registry.finish_run(db.sessions, run_id, status="completed", stats=stats, output_dir=output_dir)
+    return stats
+
+
+def run_case_robot(
+    robot_name: str, *, seats: int | None = None, mode: str = "fast", as_of: str | None = None
+) -> dict[str, Any]:
+    """The body of every case robot's flow."""
+    settings = get_settings()
+    if as_of:
+        date.fromisoformat(as_of)  # fail early on a bad date
+    manifest = register_task(robot_name)
+    db = init_db(settings)
+    flow_run = get_run_context().flow_run
+    run = registry.start_run(
+        db.sessions, robot_name, trigger=os.environ.get("CASEROBOT_TRIGGER", "flow"),
+        prefect_flow_run_id=str(flow_run.id) if flow_run else None,
+    )
+    try:
+        intake_stats = intake_task(manifest["case_type"], run.id)
+        robot_stats = robot_task(robot_name, run.id, seats, mode, as_of)
+    except Exception:
+        registry.finish_run(db.sessions, run.id, status="failed", stats={}, output_dir=None)
+        raise
+    report = report_task(robot_name, run.id, robot_stats.get("output_dir"))
+    return {"run_id": run.id, "intake": intake_stats, "robot": robot_stats, "report": report}
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = isolated_env(settings)
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("CASEROBOT_", "PREFECT_API"))})
+    return env

@@ -1,0 +1,207 @@
+"""Run reports: counts by outcome, exceptions by reason, per-case durations.
+
+One :class:`RunReport` built from the registry, rendered two ways: an Excel workbook
+(openpyxl) for managers and a terminal summary (rich) for whoever ran the robot.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
+
+OUTCOME_LABELS = {
+    "granted": "Beviljat (automatiskt)",
+    "denied": "Avslaget (automatiskt)",
+    "referred": "Till handläggare (regel)",
+    "business_exception": "Felaktig ansökan (till handläggare)",
+    "abandoned": "Systemfel (till administratör)",
+    "pending": "Ej färdigbehandlat",
+}
+
+
+@dataclass
+class CaseLine:
+    application_id: str
+    state: str
+    outcome: str
+    diarienummer: str
+    reasons: list[str]
+    attempts: int
+    duration_ms: int | None
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    robot: str
+    started_at: str
+    finished_at: str
+    cases: list[CaseLine] = field(default_factory=list)
+
+    @property
+    def by_outcome(self) -> Counter[str]:
+        return Counter(c.outcome for c in self.cases)
+
+    @property
+    def exceptions_by_reason(self) -> Counter[str]:
+        return Counter(r for c in self.cases for r in c.reasons)
+
+    @property
+    def durations(self) -> list[int]:
+        return sorted(c.duration_ms for c in self.cases if c.duration_ms is not None)
+
+    def summary(self) -> dict[str, Any]:
+        d = self.durations
+        total = len(self.cases)
+        automated = self.by_outcome["granted"] + self.by_outcome["denied"]
+        return {
+            "applications": total,
+            **{k: self.by_outcome.get(k, 0) for k in OUTCOME_LABELS},
+            "automation_rate": round(automated / total, 3) if total else 0.0,
+            "exceptions_by_reason": dict(self.exceptions_by_reason.most_common()),
+            "median_ms": int(statistics.median(d)) if d else None,
+            "p95_ms": d[min(len(d) - 1, int(0.95 * len(d)))] if d else None,
+            "max_ms": d[-1] if d else None,
+        }
+
+
+def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
+    with sessions() as s:
+        run = s.get(RunRow, run_id)
+        if run is None:
+            raise LookupError(f"körning {run_id} finns inte")
+        rows = s.execute(
+            select(WorkItemRow, DecisionRow, ExceptionItemRow)
+            .outerjoin(DecisionRow, DecisionRow.work_item_id == WorkItemRow.id)
+            .outerjoin(ExceptionItemRow, ExceptionItemRow.work_item_id == WorkItemRow.id)
+            .where(WorkItemRow.run_id == run_id)
+            .order_by(WorkItemRow.id)
+        ).all()
+        report = RunReport(
+            run_id=run.id, robot=run.robot, started_at=_iso(run.started_at),
+            finished_at=_iso(run.finished_at),
+        )
+        for item, decision, exc in rows:
+            report.cases.append(_case_line(item, decision, exc))
+    return report
+
+
+def _case_line(item: WorkItemRow, decision: DecisionRow | None, exc: ExceptionItemRow | None) -> CaseLine:
+    reasons: list[str] = []
+    if decision is not None:
+        outcome = decision.outcome
+    elif exc is not None:
+        reasons = list(exc.reason_codes)
+        outcome = "referred" if exc.recommended_outcome else "business_exception"
+    elif item.state == "abandoned":
+        outcome, reasons = "abandoned", ["application_error"]
+    else:
+        outcome = "pending"
+    return CaseLine(
+        application_id=item.application_id, state=item.state, outcome=outcome,
+        diarienummer=(decision.diarienummer or "") if decision else "",
+        reasons=reasons, attempts=item.attempts, duration_ms=item.duration_ms,
+    )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else ""
+
+
+# -- Excel -----------------------------------------------------------------------------
+
+_HEADER = Font(bold=True, color="FFFFFF")
+_FILL = PatternFill("solid", fgColor="1F4E79")
+
+
+def _table(ws: Any, header: list[str], rows: list[list[Any]]) -> None:
+    ws.append(header)
+    for cell in ws[ws.max_row]:
+        cell.font, cell.fill = _HEADER, _FILL
+    for row in rows:
+        ws.append(row)
+    for i, title in enumerate(header, start=1):
+        width = max([len(str(title))] + [len(str(r[i - 1])) for r in rows[:500]]) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
+    ws.freeze_panes = "A2"
+
+
+def write_excel(report: RunReport, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sammanfattning"
+    s = report.summary()
+    ws.append([f"Körning {report.run_id} av roboten {report.robot}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([f"Start {report.started_at}  Slut {report.finished_at}"])
+    ws.append([])
+    start = ws.max_row + 1
+    _table(ws, ["Utfall", "Antal"], [[OUTCOME_LABELS[k], s[k]] for k in OUTCOME_LABELS]
+           + [["Summa ansökningar", s["applications"]]])
+    ws.freeze_panes = None
+    chart = BarChart()
+    chart.title, chart.y_axis.title = "Ansökningar per utfall", "Antal"
+    chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(OUTCOME_LABELS)),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(OUTCOME_LABELS)))
+    ws.add_chart(chart, "D4")
+    ws.append([])
+    ws.append(["Andel automatiskt beslutade", s["automation_rate"]])
+    ws.cell(ws.max_row, 2).number_format = "0.0%"
+    ws.append(["Median per ärende (ms)", s["median_ms"]])
+    ws.append(["95:e percentil per ärende (ms)", s["p95_ms"]])
+
+    wr = wb.create_sheet("Undantag per orsak")
+    _table(wr, ["Orsakskod", "Antal"], [[k, v] for k, v in report.exceptions_by_reason.most_common()])
+
+    wc = wb.create_sheet("Ärenden")
+    _table(
+        wc,
+        ["Ansökan", "Status", "Utfall", "Diarienummer", "Orsaker", "Försök", "Tid (ms)"],
+        [[c.application_id, c.state, c.outcome, c.diarienummer, ", ".join(c.reasons),
+          c.attempts, c.duration_ms] for c in report.cases],
+    )
+    wb.save(path)
+    return path
+
+
+# -- Terminal --------------------------------------------------------------------------
+
+
+def print_summary(report: RunReport, console: Console | None = None) -> None:
+    console = console or Console()
+    s = report.summary()
+    t = Table(title=f"Körning {report.run_id}: {report.robot}", title_justify="left")
+    t.add_column("Utfall")
+    t.add_column("Antal", justify="right")
+    for key, label in OUTCOME_LABELS.items():
+        if s[key]:
+            t.add_row(label, str(s[key]))
+    t.add_row("[bold]Summa[/bold]", f"[bold]{s['applications']}[/bold]")
+    console.print(t)
+    if s["exceptions_by_reason"]:
+        r = Table(title="Undantag per orsak", title_justify="left")
+        r.add_column("Orsakskod")
+        r.add_column("Antal", justify="right")
+        for reason, n in s["exceptions_by_reason"].items():
+            r.add_row(reason, str(n))
+        console.print(r)
+    console.print(
+        f"Automatiskt beslutade: {s['automation_rate']:.0%}   "
+        f"tid per ärende: median {s['median_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms"
+    )

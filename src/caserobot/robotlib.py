@@ -1,0 +1,89 @@
+"""``CaseRobot``: the Robot Framework keyword library of caserobot's robots.
+
+Thin by design: each keyword calls a service in ``caserobot`` and maps its errors to
+Robot Framework's. The library doc builds with ``libdoc caserobot.robotlib.CaseRobot``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from typing import Any
+
+from robot.api import Failure, logger
+from robot.api.deco import keyword, library
+
+from caserobot.exceptions import CaseRobotError
+from caserobot.settings import get_settings
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class CaseRobot:
+    """Processes caserobot work items against the legacy systems.
+
+    The work items come from caserobot's durable queue (filled by the flow's intake step);
+    each is read from the e-service, checked against the case system's web UI and the
+    registers, decided by the case type's rules and written back into the case system.
+
+    Example:
+    | ${stats}= | Process Work Items | skolskjuts | seats=4 |
+    | Should Be Equal As Integers | ${stats}[application_errors] | 0 |
+    """
+
+    def __init__(self) -> None:
+        self._settings = get_settings()
+
+    @keyword("Process Work Items")
+    def process_work_items(
+        self,
+        case_type: str,
+        seats: int | None = None,
+        mode: str = "fast",
+        run_id: int | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """Claims and processes work items of ``case_type`` until none are left.
+
+        Args:
+            case_type: The case type, e.g. ``skolskjuts``.
+            seats: Case-system sessions to use side by side (default: the seat limit).
+            mode: ``fast`` fetches read-only screens through the browser session and renders
+                only forms that need JavaScript; ``classic`` renders every screen.
+            run_id: The registry run these items are processed in.
+            as_of: Decision date ``YYYY-MM-DD`` (default: today).
+
+        Returns:
+            A dictionary of counts (``decided``, ``referred``, ``business_exceptions``,
+            ``application_errors``, ``processed``), ``pages``, ``api_calls`` and timings.
+
+        Example:
+        | ${stats}= | Process Work Items | skolskjuts | seats=2 | as_of=2026-08-15 |
+        """
+        from caserobot.db import init_db
+        from caserobot.queue import WorkQueue
+        from caserobot.worker import RobotWorker
+
+        def progress(event: str, data: dict[str, Any]) -> None:
+            line = f"{event}: {json.dumps(data, ensure_ascii=False, default=str)}"
+            if event in {"started", "seat_unavailable"}:
+                logger.console(line)
+            logger.info(line)
+
+        try:
+            queue = WorkQueue(init_db(self._settings).sessions)
+            worker = RobotWorker(
+                self._settings,
+                queue,
+                case_type,
+                seats=int(seats) if seats else None,
+                mode=mode,  # type: ignore[arg-type]
+                run_id=int(run_id) if run_id not in (None, "", "None") else None,
+                as_of=date.fromisoformat(as_of) if as_of else None,
+                progress=progress,
+            )
+            stats = asyncio.run(worker.run()).as_dict()
+        except CaseRobotError as exc:
+            raise Failure(str(exc)) from None
+        logger.console(f"{case_type}: {json.dumps(stats, ensure_ascii=False)}")
+        return stats

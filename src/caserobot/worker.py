@@ -1,0 +1,281 @@
+"""The robot's engine: claims work items and processes them, one coroutine per seat.
+
+One Chromium, one browser context per case-system seat (each a logged-in session), and
+shared API clients. Seats work side by side in one event loop: the legacy systems are the
+bottleneck, not the CPU, so waiting concurrently is what makes a robot fast. Exactly one
+boundary catches errors per item and turns them into the item's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
+from caserobot.exceptions import (
+    ApplicationException,
+    BusinessException,
+    LegacyTimeout,
+    NoFreeSeat,
+    ReasonCode,
+)
+from caserobot.legacy import browser as chromium
+from caserobot.legacy._http import CallCounter
+from caserobot.legacy.casesystem import CaseSystemSession
+from caserobot.legacy.casesystem.session import Mode
+from caserobot.legacy.eservice import EServiceClient
+from caserobot.legacy.population import PopulationRegisterClient
+from caserobot.legacy.routes import RouteServiceClient
+from caserobot.personnummer import mask
+from caserobot.queue import WorkQueue
+from caserobot.records import DecisionRecord, ExceptionRecord
+from caserobot.settings import Settings
+
+ProgressFn = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class WorkerStats:
+    decided: int = 0
+    recovered: int = 0
+    referred: int = 0
+    business_exceptions: int = 0
+    application_errors: int = 0
+    durations_ms: list[float] = field(default_factory=list)
+    pages: int = 0
+    api_calls: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return self.decided + self.referred + self.business_exceptions + self.application_errors
+
+    def as_dict(self) -> dict[str, Any]:
+        d = sorted(self.durations_ms)
+        return {
+            "processed": self.processed,
+            "decided": self.decided,
+            "recovered": self.recovered,
+            "referred": self.referred,
+            "business_exceptions": self.business_exceptions,
+            "application_errors": self.application_errors,
+            "pages": self.pages,
+            "api_calls": self.api_calls,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "p50_ms": round(statistics.median(d), 1) if d else None,
+            "p95_ms": round(d[min(len(d) - 1, int(0.95 * len(d)))], 1) if d else None,
+        }
+
+
+def make_systems(settings: Settings, counter: CallCounter | None = None) -> Systems:
+    return Systems(
+        eservice=EServiceClient(
+            settings.eservice.base_url, timeout_s=settings.eservice.timeout_s, counter=counter
+        ),
+        population=PopulationRegisterClient(
+            settings.population_register.base_url,
+            timeout_s=settings.population_register.timeout_s,
+            counter=counter,
+        ),
+        routes=RouteServiceClient(
+            settings.route_service.base_url,
+            timeout_s=settings.route_service.timeout_s,
+            counter=counter,
+        ),
+    )
+
+
+class RobotWorker:
+    """Processes the queue of one case type until nothing is left to claim."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: WorkQueue,
+        case_type: str,
+        *,
+        seats: int | None = None,
+        mode: Mode = "fast",
+        run_id: int | None = None,
+        as_of: date | None = None,
+        progress: ProgressFn | None = None,
+        item_timeout_s: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.case_type = case_type
+        self.handler = handler_for(case_type)
+        self.seats = seats or settings.case_system.seat_limit
+        self.mode = mode
+        self.run_id = run_id
+        self.as_of = as_of
+        self.progress = progress or (lambda event, data: None)
+        lease = settings.work.lease_seconds
+        self.item_timeout_s = item_timeout_s or max(5.0, lease * 0.75)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.stats = WorkerStats()
+        self.counter = CallCounter()
+
+    async def run(self) -> WorkerStats:
+        started = time.perf_counter()
+        pw, browser = await chromium.launch(self.settings.browser)
+        systems = make_systems(self.settings, self.counter)
+        sessions: list[CaseSystemSession] = []
+        try:
+            for _ in range(self.seats):
+                session = CaseSystemSession(browser, self.settings.case_system, mode=self.mode)
+                try:
+                    await session.open()
+                except NoFreeSeat:
+                    self.progress("seat_unavailable", {"seats_open": len(sessions)})
+                    break
+                sessions.append(session)
+            if not sessions:
+                raise NoFreeSeat("ingen ledig licens i ärendesystemet", system="ärendesystemet")
+            self.progress("started", {"seats": len(sessions), "mode": self.mode})
+            await asyncio.gather(
+                *(self._seat_loop(f"{self.owner}:{n}", s, systems) for n, s in enumerate(sessions))
+            )
+        finally:
+            self.stats.pages = sum(s.pages for s in sessions)
+            for session in sessions:
+                await session.close()
+            await systems.aclose()
+            await chromium.shutdown(pw, browser)
+            self.stats.api_calls = self.counter.total
+            self.stats.elapsed_s = time.perf_counter() - started
+        return self.stats
+
+    async def _seat_loop(self, owner: str, session: CaseSystemSession, systems: Systems) -> None:
+        lease = self.settings.work.lease_seconds
+        idle_since: float | None = None
+        while True:
+            claimed = await asyncio.to_thread(
+                self.queue.claim, self.case_type, owner, lease_seconds=lease, run_id=self.run_id
+            )
+            if not claimed:
+                # Items waiting for a retry backoff, or held by a crashed robot whose lease
+                # has not yet run out, become claimable later: wait for them, within bounds.
+                pending = await asyncio.to_thread(self.queue.pending, self.case_type)
+                now = time.monotonic()
+                idle_since = idle_since or now
+                if pending == 0 or now - idle_since > lease + 5:
+                    return
+                await asyncio.sleep(0.5)
+                continue
+            idle_since = None
+            await self._process(owner, claimed[0], session, systems)
+
+    async def _process(self, owner: str, item: Any, session: CaseSystemSession, systems: Systems) -> None:
+        async def mark_step(step: str) -> None:
+            await asyncio.to_thread(self.queue.mark_step, item.id, owner, step)
+
+        ctx = WorkContext(
+            item_id=item.id,
+            application_id=item.application_id,
+            step=item.step,
+            systems=systems,
+            session=session,
+            as_of=self.as_of or date.today(),
+            mark_step=mark_step,
+            concurrent=self.mode == "fast",
+        )
+        started = time.perf_counter()
+        try:
+            try:
+                result = await asyncio.wait_for(self.handler.process(ctx), self.item_timeout_s)
+            except TimeoutError:
+                raise LegacyTimeout(
+                    f"ärendet tog mer än {self.item_timeout_s:.0f} s", step=item.step
+                ) from None
+        except BusinessException as exc:
+            record = ExceptionRecord(
+                reason_codes=[exc.reason.value],
+                detail=exc.detail + (f" (fält: {exc.field})" if exc.field else ""),
+                decision_basis=ctx.facts.as_dict(),
+            )
+            await asyncio.to_thread(self.queue.business_exception, item.id, owner, record)
+            self.stats.business_exceptions += 1
+            self._emit("business_exception", item, started, reason=exc.reason.value)
+        except Exception as exc:  # the one boundary: unknown errors are application errors
+            if not isinstance(exc, ApplicationException):
+                exc = ApplicationException(f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}")
+            state = await asyncio.to_thread(
+                self.queue.application_exception,
+                item.id,
+                owner,
+                mask(str(exc)),
+                max_attempts=self.settings.work.max_attempts,
+                backoff_s=self.settings.work.retry_backoff_s,
+            )
+            self.stats.application_errors += 1 if state == "abandoned" else 0
+            self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
+            await self._recover_session(session)
+        else:
+            if isinstance(result, Decided):
+                await asyncio.to_thread(self.queue.complete, item.id, owner, _decision_record(result))
+                self.stats.decided += 1
+                self.stats.recovered += int(result.recovered)
+                self._emit("decided", item, started, outcome=result.decision.outcome,
+                           diarienummer=result.diarienummer, recovered=result.recovered)
+            else:
+                await asyncio.to_thread(
+                    self.queue.business_exception, item.id, owner, _referral_record(result)
+                )
+                self.stats.referred += 1
+                self._emit("referred", item, started,
+                           reasons=[r.value if isinstance(r, ReasonCode) else r for r in result.reason_codes])
+
+    def _emit(self, event: str, item: Any, started: float, **data: Any) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        self.stats.durations_ms.append(ms)
+        self.progress(event, {"item_id": item.id, "application_id": item.application_id,
+                              "ms": round(ms, 1), **data})
+
+    async def _recover_session(self, session: CaseSystemSession) -> None:
+        try:
+            await session.login()
+        except Exception:  # noqa: BLE001 - the next item will surface a persistent problem
+            pass
+
+
+def _decision_record(result: Decided) -> DecisionRecord:
+    d = result.decision
+    return DecisionRecord(
+        outcome=d.outcome,
+        recommended_outcome=d.recommended_outcome,
+        rule_set=d.rule_set,
+        as_of=d.as_of,
+        inputs={"rules": d.inputs, "facts": result.facts.as_dict()},
+        trace=[t.model_dump(mode="json") for t in d.trace],
+        reasons=list(d.reasons),
+        motivering=d.motivering,
+        legacy_case_id=result.legacy_case_id,
+        diarienummer=result.diarienummer,
+        written_at=result.written_at,
+        verified_at=result.verified_at,
+        recovered=result.recovered,
+    )
+
+
+def _referral_record(result: Referred) -> ExceptionRecord:
+    d = result.decision
+    return ExceptionRecord(
+        reason_codes=[r.value if isinstance(r, ReasonCode) else str(r) for r in result.reason_codes],
+        detail=result.detail,
+        decision_basis={
+            "facts": result.facts.as_dict(),
+            "rule_set": d.rule_set if d else None,
+            "trace": [t.model_dump(mode="json") for t in d.trace] if d else [],
+            "legacy_case_id": result.legacy_case_id,
+        },
+        recommended_outcome=d.recommended_outcome if d else None,
+        draft_motivering=d.motivering if d else None,
+    )
