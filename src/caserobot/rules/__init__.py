@@ -1,0 +1,48 @@
+"""Rules as code: dated parameters, rule sets per case type, decisions with a trace.
+
+Entry points: :func:`decide` and :func:`case_types`. A case type is a module that
+builds a :class:`CaseType` (see :mod:`caserobot.rules.skolskjuts`); its rule set and
+parameters live in ``config/rules/<case_type>/``. See README.md next to this file.
+"""
+
+from caserobot.rules._decision import Decision, Outcome, RecommendedOutcome, Trace, TraceStep
+from caserobot.rules._engine import (
+    CaseType,
+    Check,
+    Evaluation,
+    LoadedRules,
+    Referral,
+    case_types,
+    decide,
+    get_case_type,
+    register,
+)
+from caserobot.rules._parameters import Parameter, ParameterSet, ParameterUse, load_parameters
+from caserobot.rules._rule_set import RuleSet, RuleSpec, load_rule_set
+
+# Case types register themselves on import.
+from caserobot.rules import skolskjuts  # noqa: E402, F401  isort: skip
+
+__all__ = [
+    "CaseType",
+    "Check",
+    "Decision",
+    "Evaluation",
+    "LoadedRules",
+    "Outcome",
+    "Parameter",
+    "ParameterSet",
+    "ParameterUse",
+    "RecommendedOutcome",
+    "Referral",
+    "RuleSet",
+    "RuleSpec",
+    "Trace",
+    "TraceStep",
+    "case_types",
+    "decide",
+    "get_case_type",
+    "load_parameters",
+    "load_rule_set",
+    "register",
+]

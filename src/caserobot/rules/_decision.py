@@ -1,0 +1,135 @@
+"""What a decision records: outcome, decisive reasons, trace, and the Swedish motivering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from caserobot.exceptions import ReasonCode
+from caserobot.rules._parameters import ParameterUse
+from caserobot.rules._rule_set import RuleSet
+
+Outcome = Literal["granted", "denied", "refer"]
+RecommendedOutcome = Literal["granted", "denied"]
+
+_VERB = {"granted": "beviljas", "denied": "avslås"}
+
+
+class TraceStep(BaseModel):
+    """One rule as it was applied."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    kind: Literal["condition", "referral", "value"]
+    title: str
+    legal_reference: str
+    variant_since: date | None = Field(
+        default=None, description="Start date of the rule's code variant; null = the original"
+    )
+    inputs: dict[str, Any]
+    parameters: list[ParameterUse] = Field(default_factory=list)
+    result: Any = Field(
+        description="A condition: true/false. A referral: its reason code, or null if the "
+        "rule did not refer. Otherwise the value the rule computed."
+    )
+    reason: str | None = Field(default=None, description="The sentence the rule stated")
+    decisive: bool = Field(
+        default=False, description="Whether the decision rests on this step (FL 32 §)"
+    )
+
+
+class Trace(RootModel[list[TraceStep]]):
+    """Every rule applied, in order. Serialises as a plain list."""
+
+    def __iter__(self) -> Iterator[TraceStep]:  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def rule_ids(self) -> list[str]:
+        return [step.rule_id for step in self.root]
+
+    def step(self, rule_id: str) -> TraceStep:
+        """The step of a rule. Raises KeyError if the rule was not applied."""
+        for step in self.root:
+            if step.rule_id == rule_id:
+                return step
+        raise KeyError(rule_id)
+
+
+class Decision(BaseModel):
+    """The result of applying a case type's rules to one application.
+
+    ``recommended_outcome`` is what the rules alone say: for ``refer`` the outcome a
+    caseworker is advised to reach, otherwise equal to ``outcome`` (never null, so
+    consumers can always read it). ``reasons`` are the decisive circumstances (FL 32 §):
+    for ``denied`` every condition that failed, for ``granted`` every condition met, and
+    for ``refer`` first why a person must decide, then the basis of the recommendation.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome
+    recommended_outcome: RecommendedOutcome
+    reasons: list[str]
+    reason_codes: list[ReasonCode] = Field(
+        description="Why the case goes to a caseworker; empty unless outcome is refer"
+    )
+    case_type: str
+    rule_set: str = Field(description="id@version of the rule set applied")
+    municipality: str
+    as_of: date = Field(description="The date whose rules and parameters were applied")
+    inputs: dict[str, Any] = Field(description="The validated, normalised input")
+    trace: Trace
+    motivering: str = Field(description="Swedish text for the case system's decision form")
+
+    def failed_rules(self) -> list[str]:
+        """Ids of the conditions that were not met."""
+        return [s.rule_id for s in self.trace if s.kind == "condition" and s.result is False]
+
+
+def render_motivering(
+    rule_set: RuleSet,
+    as_of: date,
+    recommended: RecommendedOutcome,
+    referrals: list[str],
+    basis: list[str],
+    trace: Trace,
+) -> str:
+    """Build the Swedish motivering: decision, decisive facts, rules, how to appeal.
+
+    Follows FL 32 § as DIGG reads it for automated decisions: name the rules the decision
+    rests on and the circumstances that were decisive, in plain language.
+    """
+    subject = f"Ansökan om {rule_set.decision_subject}"
+    lines: list[str] = []
+    if referrals:
+        lines += ["Förslag till beslut", f"{subject} föreslås {_VERB[recommended]}.", ""]
+        lines += ["Ärendet ska prövas av en handläggare eftersom:"]
+        lines += [f"- {r}" for r in referrals]
+        lines += ["", "Underlag för förslaget:"]
+        lines += [f"- {r}" for r in basis]
+    else:
+        lines += ["Beslut", f"{subject} {_VERB[recommended]}.", "", "Skäl för beslutet:"]
+        lines += [f"- {r}" for r in basis]
+    lines += ["", "Tillämpade regler:"]
+    lines += [f"- {s.title} ({s.legal_reference})" for s in trace if s.decisive]
+    lines.append("")
+    ruleset = f"{rule_set.municipality} kommuns regeluppsättning {rule_set.ref}"
+    if referrals:
+        lines.append(
+            f"Underlaget har tagits fram automatiskt enligt {ruleset} i den lydelse som gällde "
+            f"{as_of.isoformat()}. Beslutet fattas av en handläggare."
+        )
+    else:
+        lines.append(
+            f"Beslutet har fattats automatiskt (förvaltningslagen 28 §) enligt {ruleset} "
+            f"i den lydelse som gällde {as_of.isoformat()}."
+        )
+    lines += ["", "Hur man överklagar:", rule_set.appeal_information]
+    return "\n".join(lines)

@@ -1,0 +1,364 @@
+"""The engine: case types, their rules and dated variants, evaluation with a trace.
+
+A case type module (e.g. :mod:`caserobot.rules.skolskjuts`) creates a :class:`CaseType`,
+registers rule implementations on it with :meth:`CaseType.rule`, and writes an
+``evaluate(ev, data)`` function that applies the rules through :meth:`Evaluation.apply`.
+A rule returns a :class:`Check` (a condition for granting), a :class:`Referral` or None
+(a reason a person must decide), or any other value (an intermediate result). The engine
+turns the checks and referrals into a :class:`Decision`.
+
+When a rule's logic changes, register a dated variant instead of branching on the date::
+
+    @case.rule("distance", since=date(2027, 1, 1))
+    def _distance_2027(ev, grade, distances): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from caserobot.exceptions import ConfigurationError, InputError, ReasonCode
+from caserobot.rules._decision import Decision, Trace, TraceStep, render_motivering
+from caserobot.rules._parameters import ParameterSet, ParameterUse, load_parameters
+from caserobot.rules._rule_set import RuleSet, load_rule_set
+from caserobot.settings import get_settings
+
+RULE_SET_FILE = "rule_set.yaml"
+PARAMETERS_FILE = "parameters.yaml"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition for granting. ``reason`` states the circumstance in plain Swedish."""
+
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A reason why a person, not the robot, must decide the case."""
+
+    code: ReasonCode
+    reason: str
+
+
+RuleFunction = Callable[..., Any]
+RuleKind = Literal["condition", "referral", "value"]
+
+
+@dataclass(frozen=True)
+class RuleVariant:
+    since: date | None
+    function: RuleFunction
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    """A case type's rule set and parameters, checked against its implementations."""
+
+    rule_set: RuleSet
+    parameters: ParameterSet
+    rule_set_path: Path
+
+
+@dataclass
+class CaseType:
+    """A kind of application the rules can decide.
+
+    Attributes:
+        name: The case type's name; also its directory under the rules dir.
+        input_model: Pydantic model that validates the input; it should forbid unknown
+            fields and may raise :class:`InputError` from a model validator for
+            cross-field problems.
+        evaluate: ``evaluate(ev, data)`` applies the rules to the validated input.
+    """
+
+    name: str
+    input_model: type[BaseModel]
+    evaluate: Callable[[Evaluation, Any], None] | None = None
+    _rules: dict[str, list[RuleVariant]] = field(default_factory=dict, repr=False)
+    _kinds: dict[str, RuleKind] = field(default_factory=dict, repr=False)
+    _cache: dict[Path, tuple[tuple[int, int], LoadedRules]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def rule(
+        self, rule_id: str, *, kind: RuleKind = "condition", since: date | None = None
+    ) -> Callable[[RuleFunction], RuleFunction]:
+        """Register the implementation of a rule, optionally as a variant from ``since``.
+
+        Args:
+            rule_id: The id the rule set declares.
+            kind: ``condition`` returns a :class:`Check`; ``referral`` a :class:`Referral`
+                or None; ``value`` anything (an intermediate result).
+            since: First date the variant applies; None for the original implementation.
+        """
+
+        def register(fn: RuleFunction) -> RuleFunction:
+            if self._kinds.setdefault(rule_id, kind) != kind:
+                raise ValueError(f"{self.name}: rule {rule_id!r} variants differ in kind")
+            variants = self._rules.setdefault(rule_id, [])
+            if any(v.since == since for v in variants):
+                raise ValueError(f"{self.name}: rule {rule_id!r} already has a variant {since}")
+            variants.append(RuleVariant(since, fn))
+            variants.sort(key=lambda v: v.since or date.min)
+            return fn
+
+        return register
+
+    def evaluator(self, fn: Callable[[Evaluation, Any], None]) -> Callable[[Evaluation, Any], None]:
+        """Register ``fn(ev, data)`` as the function that applies this case type's rules."""
+        self.evaluate = fn
+        return fn
+
+    def kind(self, rule_id: str) -> RuleKind:
+        return self._kinds[rule_id]
+
+    def rule_ids(self) -> list[str]:
+        return sorted(self._rules)
+
+    def variant(self, rule_id: str, as_of: date) -> RuleVariant | None:
+        """The implementation of a rule in force on ``as_of`` (latest ``since`` ≤ as_of)."""
+        found = [v for v in self._rules[rule_id] if v.since is None or v.since <= as_of]
+        return found[-1] if found else None
+
+    def load(self, rules_dir: Path | None = None) -> LoadedRules:
+        """Load and cross-check the configuration (cached until a file changes).
+
+        Raises:
+            ConfigurationError: a file is missing or malformed, or the rule set and the
+                implementations do not match one to one.
+        """
+        directory = (rules_dir or get_settings().rules_dir) / self.name
+        rs_path, par_path = directory / RULE_SET_FILE, directory / PARAMETERS_FILE
+        try:
+            stamp = (rs_path.stat().st_mtime_ns, par_path.stat().st_mtime_ns)
+        except OSError:
+            stamp = (-1, -1)  # the loaders below report which file is missing
+        cached = self._cache.get(directory)
+        if cached and cached[0] == stamp and stamp != (-1, -1):
+            return cached[1]
+        rule_set = load_rule_set(rs_path)
+        parameters = load_parameters(par_path)
+        self._check(rule_set, rs_path)
+        loaded = LoadedRules(rule_set, parameters, rs_path)
+        self._cache[directory] = (stamp, loaded)
+        return loaded
+
+    def _check(self, rule_set: RuleSet, path: Path) -> None:
+        if rule_set.case_type != self.name:
+            raise ConfigurationError(
+                str(path), f"case_type is {rule_set.case_type!r}, expected {self.name!r}"
+            )
+        declared = {r.id for r in rule_set.rules}
+        for rule_id in sorted(declared - set(self._rules)):
+            raise ConfigurationError(
+                str(path), f"rule {rule_id!r} is declared but {self.name} has no implementation"
+            )
+        for rule_id in sorted(set(self._rules) - declared):
+            raise ConfigurationError(
+                str(path), f"rule {rule_id!r} is implemented in {self.name} but not declared"
+            )
+
+    def validate_input(self, data: Mapping[str, Any]) -> BaseModel:
+        """Validate raw input.
+
+        Raises:
+            InputError: naming the first bad field.
+        """
+        if not isinstance(data, Mapping):
+            raise InputError("input", f"must be a JSON object, got {type(data).__name__}")
+        try:
+            return self.input_model.model_validate(dict(data))
+        except ValidationError as exc:
+            raise _input_error(exc) from None
+
+
+class Evaluation:
+    """The state of one evaluation: applies rules, reads parameters, records the trace.
+
+    Attributes:
+        as_of: The date whose rules and parameters apply.
+        rule_set: The rule set being applied (e.g. for its ``municipality``).
+    """
+
+    def __init__(self, case_type: CaseType, loaded: LoadedRules, as_of: date) -> None:
+        self.case_type = case_type
+        self.rule_set = loaded.rule_set
+        self.as_of = as_of
+        self._loaded = loaded
+        self._steps: list[dict[str, Any]] = []
+        self._checks: list[tuple[int, Check]] = []
+        self._referrals: list[tuple[int, Referral]] = []
+        self._uses: list[ParameterUse] | None = None
+
+    def apply(self, rule_id: str, **inputs: Any) -> Any:
+        """Apply a rule to keyword inputs and record the step. Returns the rule's result."""
+        spec = self.rule_set.rule(rule_id)
+        variant = self.case_type.variant(rule_id, self.as_of)
+        if variant is None:
+            raise ConfigurationError(
+                str(self._loaded.rule_set_path),
+                f"rule {rule_id!r} has no implementation in force on {self.as_of.isoformat()}",
+            )
+        outer, self._uses = self._uses, []
+        try:
+            result = variant.function(self, **inputs)
+            uses = self._uses
+        finally:
+            self._uses = outer
+        index = len(self._steps)
+        step: dict[str, Any] = {
+            "rule_id": rule_id,
+            "title": spec.title,
+            "legal_reference": spec.legal_reference,
+            "variant_since": variant.since,
+            "inputs": inputs,
+            "parameters": uses,
+        }
+        kind = self.case_type.kind(rule_id)
+        if kind == "condition":
+            if not isinstance(result, Check):
+                raise TypeError(f"condition rule {rule_id!r} must return a Check")
+            step.update(result=result.passed, reason=result.reason)
+            self._checks.append((index, result))
+        elif kind == "referral":
+            if result is not None and not isinstance(result, Referral):
+                raise TypeError(f"referral rule {rule_id!r} must return a Referral or None")
+            if result is not None:
+                step.update(result=result.code.value, reason=result.reason, decisive=True)
+                self._referrals.append((index, result))
+            else:
+                step.update(result=None)
+        else:
+            # An intermediate value: the checks built on it cite it, so it is decisive too.
+            step.update(result=result, decisive=True)
+        step["kind"] = kind
+        self._steps.append(step)
+        return result
+
+    def param(self, name: str, key: str | None = None) -> Any:
+        """The value of a parameter in force on ``as_of``; recorded on the current step."""
+        use = self._loaded.parameters.use(name, self.as_of, key)
+        if self._uses is not None:
+            self._uses.append(use)
+        return use.value
+
+    def decision(self, inputs: dict[str, Any]) -> Decision:
+        """Combine the recorded checks and referrals into a decision."""
+        if not self._checks:
+            raise ConfigurationError(
+                str(self._loaded.rule_set_path), f"{self.case_type.name} applied no condition"
+            )
+        failed = [(i, c) for i, c in self._checks if not c.passed]
+        recommended = "denied" if failed else "granted"
+        decisive = failed or self._checks  # denied: what failed; granted: everything met
+        for i, _ in decisive:
+            self._steps[i]["decisive"] = True
+        basis = [c.reason for _, c in decisive]
+        referrals = [r.reason for _, r in self._referrals]
+        trace = Trace([TraceStep(**s) for s in self._steps])
+        return Decision(
+            outcome="refer" if referrals else recommended,
+            recommended_outcome=recommended,
+            reasons=referrals + basis,
+            reason_codes=[r.code for _, r in self._referrals],
+            case_type=self.case_type.name,
+            rule_set=self.rule_set.ref,
+            municipality=self.rule_set.municipality,
+            as_of=self.as_of,
+            inputs=inputs,
+            trace=trace,
+            motivering=render_motivering(
+                self.rule_set, self.as_of, recommended, referrals, basis, trace
+            ),
+        )
+
+
+_REGISTRY: dict[str, CaseType] = {}
+
+
+def register(case_type: CaseType) -> CaseType:
+    """Make a case type available to :func:`decide` and :func:`case_types`."""
+    if case_type.name in _REGISTRY and _REGISTRY[case_type.name] is not case_type:
+        raise ValueError(f"case type {case_type.name!r} is already registered")
+    _REGISTRY[case_type.name] = case_type
+    return case_type
+
+
+def case_types() -> list[str]:
+    """Names of the registered case types, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_case_type(name: str) -> CaseType:
+    """A registered case type. Raises InputError (field ``case_type``) if unknown."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(case_types()) or "none"
+        raise InputError("case_type", f"unknown case type {name!r} (known: {known})") from None
+
+
+def decide(
+    case_type: str, data: Mapping[str, Any], as_of: date, *, rules_dir: Path | None = None
+) -> Decision:
+    """Decide one application by the rules in force on ``as_of``.
+
+    Args:
+        case_type: A registered case type, e.g. ``"skolskjuts"``.
+        data: The application's facts, validated with the case type's input model.
+        as_of: The date whose rule set and parameters apply.
+        rules_dir: Overrides ``get_settings().rules_dir`` (tests, alternative configs).
+
+    Returns:
+        The decision with its reasons, trace and motivering. Touches no system.
+
+    Raises:
+        InputError: unknown case type, malformed data (naming the first bad field), or no
+            rule set in force on ``as_of`` (field ``as_of``).
+        ConfigurationError: the case type's configuration is malformed or incomplete.
+    """
+    ct = get_case_type(case_type)
+    if not isinstance(as_of, date):
+        raise InputError("as_of", f"must be a date, got {type(as_of).__name__}")
+    loaded = ct.load(rules_dir)
+    validated = ct.validate_input(data)
+    rs = loaded.rule_set
+    if not rs.in_force(as_of):
+        until = f" to {rs.effective_to.isoformat()}" if rs.effective_to else ""
+        raise InputError(
+            "as_of",
+            f"rule set {rs.ref} is in force from {rs.effective_from.isoformat()}{until}; "
+            f"no rules apply on {as_of.isoformat()}",
+        )
+    if ct.evaluate is None:
+        raise ConfigurationError(str(loaded.rule_set_path), f"{ct.name} has no evaluate function")
+    ev = Evaluation(ct, loaded, as_of)
+    ct.evaluate(ev, validated)
+    return ev.decision(validated.model_dump(mode="json"))
+
+
+# Messages for pydantic's error types, in the words an API or CLI user expects.
+_INPUT_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "string_type": "must be a string",
+    "string_too_short": "must not be empty",
+    "greater_than_equal": "must not be negative",
+}
+
+
+def _input_error(exc: ValidationError) -> InputError:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "input"
+    return InputError(where, _INPUT_MESSAGES.get(err["type"], err["msg"]))

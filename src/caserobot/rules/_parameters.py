@@ -1,0 +1,182 @@
+"""Rule parameters as dated data (modelled on openfisca's parameters).
+
+A ``parameters.yaml`` maps parameter names to::
+
+    distance_threshold_m:
+      description: Gångavstånd som måste överskridas, per årskurs.
+      legal_reference: Skollagen (2010:800) 10 kap. 32 §
+      unit: m
+      values:
+        2021-12-02:
+          value: {F: 2000, 1: 2000, 2: 2000, 3: 3000}
+        2027-01-01:
+          value: null          # repealed from this date
+
+A value is a scalar or a table (a flat mapping, e.g. a norm table keyed by age band).
+The value in force on a date is the one with the latest effective date on or before it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from caserobot.exceptions import ConfigurationError
+from caserobot.rules._yaml import describe_validation_error, load_yaml_mapping
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
+
+
+def _keys_to_str(value: Any) -> Any:
+    # YAML reads `1: 2000` with an int key; table keys are always looked up as strings.
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+Table = Annotated[dict[str, Scalar], BeforeValidator(_keys_to_str)]
+NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
+
+
+class DatedValue(BaseModel):
+    """One entry under ``values``: the value from its effective date on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: Scalar | Table | None = Field(description="The value; null means repealed")
+    legal_reference: NonEmptyStr | None = Field(
+        default=None, description="Overrides the parameter's reference from this date on"
+    )
+    note: StrictStr | None = None
+
+
+class Parameter(BaseModel):
+    """A named, documented parameter with values keyed by effective date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: NonEmptyStr
+    legal_reference: NonEmptyStr
+    unit: NonEmptyStr
+    values: Annotated[dict[date, DatedValue], Field(min_length=1)]
+    documentation: StrictStr | None = None
+
+    def entry_at(self, as_of: date) -> tuple[date, DatedValue] | None:
+        """The entry in force on ``as_of``, or None if none is (not yet or repealed)."""
+        starts = [d for d in self.values if d <= as_of]
+        if not starts:
+            return None
+        start = max(starts)
+        entry = self.values[start]
+        return None if entry.value is None else (start, entry)
+
+
+class ParameterUse(BaseModel):
+    """A parameter value as a rule used it; kept in the trace for reproducibility."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    key: str | None = None
+    value: Any
+    unit: str
+    valid_from: date
+    legal_reference: str
+
+
+class ParameterSet:
+    """The parameters of one case type, read from one file."""
+
+    def __init__(self, path: Path, parameters: dict[str, Parameter]) -> None:
+        self.path = path
+        self.parameters = parameters
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.parameters
+
+    def names(self) -> list[str]:
+        return sorted(self.parameters)
+
+    def use(self, name: str, as_of: date, key: str | None = None) -> ParameterUse:
+        """Look up a parameter (and optionally one key of its table) as of a date.
+
+        Raises:
+            ConfigurationError: no such parameter, no value in force on ``as_of``, the
+                value is not a table although a key was given, or the key is missing.
+        """
+        param = self.parameters.get(name)
+        if param is None:
+            raise ConfigurationError(
+                str(self.path), f"no parameter named {name!r} (defined: {', '.join(self.names())})"
+            )
+        found = param.entry_at(as_of)
+        if found is None:
+            dates = ", ".join(d.isoformat() for d in sorted(param.values))
+            raise ConfigurationError(
+                str(self.path),
+                f"parameter {name!r} has no value in force on {as_of.isoformat()} "
+                f"(effective dates: {dates})",
+            )
+        start, entry = found
+        value: Any = entry.value
+        if key is not None:
+            if not isinstance(value, dict):
+                raise ConfigurationError(
+                    str(self.path), f"parameter {name!r} is not a table; cannot look up {key!r}"
+                )
+            if key not in value:
+                raise ConfigurationError(
+                    str(self.path),
+                    f"parameter {name!r} (from {start.isoformat()}) has no entry {key!r}",
+                )
+            value = value[key]
+        return ParameterUse(
+            name=name,
+            key=key,
+            value=value,
+            unit=param.unit,
+            valid_from=start,
+            legal_reference=entry.legal_reference or param.legal_reference,
+        )
+
+    def value(self, name: str, as_of: date, key: str | None = None) -> Any:
+        """The value of a parameter (or one table entry) in force on ``as_of``."""
+        return self.use(name, as_of, key).value
+
+
+def load_parameters(path: Path) -> ParameterSet:
+    """Read and validate a parameters file.
+
+    Raises:
+        ConfigurationError: naming the file and the first problem found.
+    """
+    data = load_yaml_mapping(path)
+    parameters: dict[str, Parameter] = {}
+    for name, body in data.items():
+        if not isinstance(name, str) or not _is_name(name):
+            raise ConfigurationError(
+                str(path), f"{name!r}: parameter names must be lower_snake_case"
+            )
+        try:
+            parameters[name] = Parameter.model_validate(body)
+        except ValidationError as exc:
+            raise ConfigurationError(str(path), describe_validation_error(exc, name)) from None
+    return ParameterSet(path, parameters)
+
+
+def _is_name(name: str) -> bool:
+    return re.fullmatch(NAME_PATTERN, name) is not None
