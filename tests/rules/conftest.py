@@ -45,6 +45,26 @@ EXPECTED_KEYS = {
 }
 
 
+@pytest.fixture
+def valid_input() -> dict[str, Any]:
+    """A complete, valid skolskjuts input that is granted (åk 5, 3 500 m, all in Nacka)."""
+    return {
+        "grade": 5,
+        "walking_distance_m": 3500,
+        "enrolled_in_nearest_municipal_school": True,
+        "applied_to_nearest_and_refused": False,
+        "school_municipality": "Nacka",
+        "home_municipality": "Nacka",
+        "alternating_residence": False,
+        "second_address_walking_distance_m": None,
+        "second_address_municipality": None,
+        "medical_certificate": False,
+        "traffic_danger_claimed": False,
+        "taxi_requested": False,
+        "protected_identity": False,
+    }
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.suffix == ".yaml" and file_path.parent.name in case_types():
         return RuleCaseFile.from_parent(parent, path=file_path)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -166,6 +166,31 @@ class CaseType:
             raise ConfigurationError(
                 str(path), f"rule {rule_id!r} is implemented in {self.name} but not declared"
             )
+
+    def decide(
+        self, data: Mapping[str, Any], as_of: date, *, rules_dir: Path | None = None
+    ) -> Decision:
+        """Decide one application; see :func:`caserobot.rules.decide`."""
+        # A datetime is a date too, but does not compare with one.
+        if not isinstance(as_of, date) or isinstance(as_of, datetime):
+            raise InputError("as_of", f"must be a date, got {type(as_of).__name__}")
+        loaded = self.load(rules_dir)
+        validated = self.validate_input(data)
+        rs = loaded.rule_set
+        if not rs.in_force(as_of):
+            until = f" to {rs.effective_to.isoformat()}" if rs.effective_to else ""
+            raise InputError(
+                "as_of",
+                f"rule set {rs.ref} is in force from {rs.effective_from.isoformat()}{until}; "
+                f"no rules apply on {as_of.isoformat()}",
+            )
+        if self.evaluate is None:
+            raise ConfigurationError(
+                str(loaded.rule_set_path), f"{self.name} has no evaluate function"
+            )
+        ev = Evaluation(self, loaded, as_of)
+        self.evaluate(ev, validated)
+        return ev.decision(validated.model_dump(mode="json"))
 
     def validate_input(self, data: Mapping[str, Any]) -> BaseModel:
         """Validate raw input.
@@ -326,24 +351,7 @@ def decide(
             rule set in force on ``as_of`` (field ``as_of``).
         ConfigurationError: the case type's configuration is malformed or incomplete.
     """
-    ct = get_case_type(case_type)
-    if not isinstance(as_of, date):
-        raise InputError("as_of", f"must be a date, got {type(as_of).__name__}")
-    loaded = ct.load(rules_dir)
-    validated = ct.validate_input(data)
-    rs = loaded.rule_set
-    if not rs.in_force(as_of):
-        until = f" to {rs.effective_to.isoformat()}" if rs.effective_to else ""
-        raise InputError(
-            "as_of",
-            f"rule set {rs.ref} is in force from {rs.effective_from.isoformat()}{until}; "
-            f"no rules apply on {as_of.isoformat()}",
-        )
-    if ct.evaluate is None:
-        raise ConfigurationError(str(loaded.rule_set_path), f"{ct.name} has no evaluate function")
-    ev = Evaluation(ct, loaded, as_of)
-    ct.evaluate(ev, validated)
-    return ev.decision(validated.model_dump(mode="json"))
+    return get_case_type(case_type).decide(data, as_of, rules_dir=rules_dir)
 
 
 # Messages for pydantic's error types, in the words an API or CLI user expects.

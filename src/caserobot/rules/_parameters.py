@@ -24,31 +24,39 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
     StrictStr,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 from caserobot.exceptions import ConfigurationError
 from caserobot.rules._yaml import describe_validation_error, load_yaml_mapping
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
-
 
 def _keys_to_str(value: Any) -> Any:
-    # YAML reads `1: 2000` with an int key; table keys are always looked up as strings.
+    # YAML reads `1: 2000` with an int key and `2021-12-02:` with a date key; as strings,
+    # table lookups are uniform and error locations read as written.
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-Table = Annotated[dict[str, Scalar], BeforeValidator(_keys_to_str)]
+def _check_value(value: Any) -> Any:
+    scalar = (bool, int, float, str)
+    if value is None or isinstance(value, scalar):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, scalar) for v in value.values()):
+        return _keys_to_str(value)
+    raise PydanticCustomError(
+        "parameter_value", "must be a number, string, boolean, a flat table of those, or null"
+    )
+
+
 NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
 
 
@@ -57,7 +65,9 @@ class DatedValue(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    value: Scalar | Table | None = Field(description="The value; null means repealed")
+    value: Annotated[Any, AfterValidator(_check_value)] = Field(
+        description="A scalar or a flat table; null means repealed from this date"
+    )
     legal_reference: NonEmptyStr | None = Field(
         default=None, description="Overrides the parameter's reference from this date on"
     )
@@ -72,7 +82,7 @@ class Parameter(BaseModel):
     description: NonEmptyStr
     legal_reference: NonEmptyStr
     unit: NonEmptyStr
-    values: Annotated[dict[date, DatedValue], Field(min_length=1)]
+    values: Annotated[dict[date, DatedValue], BeforeValidator(_keys_to_str), Field(min_length=1)]
     documentation: StrictStr | None = None
 
     def entry_at(self, as_of: date) -> tuple[date, DatedValue] | None:

@@ -27,7 +27,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from caserobot.exceptions import ConfigurationError
 from caserobot.rules._yaml import describe_validation_error, load_yaml_mapping
@@ -67,18 +75,23 @@ class RuleSet(BaseModel):
     sources: list[NonEmptyStr] = Field(default_factory=list)
     rules: Annotated[list[RuleSpec], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> RuleSet:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError(
-                f"effective_to {self.effective_to} is before effective_from {self.effective_from}"
-            )
+    @field_validator("effective_to")
+    @classmethod
+    def _not_before_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("effective_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"{value} is before effective_from {start}")
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[RuleSpec]) -> list[RuleSpec]:
         seen: set[str] = set()
-        for rule in self.rules:
+        for rule in rules:
             if rule.id in seen:
                 raise ValueError(f"rule id {rule.id!r} appears more than once")
             seen.add(rule.id)
-        return self
+        return rules
 
     @property
     def ref(self) -> str:

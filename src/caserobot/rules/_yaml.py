@@ -30,14 +30,24 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             continue  # unhashable keys: construct_mapping reports those itself
         if key in seen:
             mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
-            )
+            shown = key.isoformat() if hasattr(key, "isoformat") else repr(key)
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {shown}", mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML raises a bare ValueError for 2021-13-02; give it a line number instead.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
+        ) from None
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -65,8 +75,13 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
 
 
 def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
-    """The first error of a pydantic ValidationError as ``location: message``."""
-    err = exc.errors(include_url=False)[0]
+    """The first error of a pydantic ValidationError as ``location: message``.
+
+    An unknown field comes first: a misspelt key also shows up as a missing one, and the
+    misspelling is what the author needs to see.
+    """
+    errors = exc.errors(include_url=False)
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     parts = [prefix] if prefix else []
     for item in err["loc"]:
         if isinstance(item, int):
@@ -79,6 +94,10 @@ def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
         msg = "required field is missing"
     elif err["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"
+    elif err["type"] in ("model_type", "dict_type"):
+        msg = f"must be a mapping, got {type(err['input']).__name__}"
+    elif err["type"] == "too_short":
+        msg = "must not be empty"
     elif err["type"] == "string_type":
         msg = f"must be a string, got {type(err['input']).__name__} (quote it in YAML)"
     return f"{where}: {msg}"
