@@ -1,0 +1,190 @@
+"""The ORM models of caserobot's registry and work-item queue.
+
+Services outside ``caserobot.db`` should not hand these objects around: :mod:`caserobot.queue`
+and :mod:`caserobot.registry` return plain frozen models from :mod:`caserobot.records`.
+Every schema change here needs an Alembic revision in ``caserobot/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from caserobot.db._types import UTCDateTime, utcnow
+
+#: Deterministic constraint names, so migrations (and SQLite batch mode) can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WORK_ITEM_STATES = (
+    "new",
+    "in_progress",
+    "done",
+    "business_exception",
+    "application_exception",
+    "abandoned",
+)
+RUN_STATUSES = ("running", "completed", "failed", "crashed")
+ROBOT_STATUSES = ("active", "paused")
+LEGACY_SYSTEM_KINDS = ("web_ui", "api")
+EXCEPTION_STATUSES = ("open", "resolved")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+        list[Any]: JSON(),
+        Any: JSON(),
+    }
+
+
+class LegacySystemRow(Base):
+    __tablename__ = "legacy_systems"
+    __table_args__ = (CheckConstraint(_one_of("kind", LEGACY_SYSTEM_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    base_url: Mapped[str] = mapped_column(String(500))
+    seat_limit: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RobotRow(Base):
+    __tablename__ = "robots"
+    __table_args__ = (CheckConstraint(_one_of("status", ROBOT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    version: Mapped[str] = mapped_column(String(50))
+    owner: Mapped[str] = mapped_column(String(200))
+    case_type: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    legacy_systems: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),
+        Index("ix_runs_robot_started_at", "robot", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    robot: Mapped[str] = mapped_column(String(100), ForeignKey("robots.name"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    trigger: Mapped[str] = mapped_column(String(100))
+    prefect_flow_run_id: Mapped[str | None] = mapped_column(String(100))
+    output_dir: Mapped[str | None] = mapped_column(String(1000))
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class WorkItemRow(Base):
+    __tablename__ = "work_items"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", WORK_ITEM_STATES), name="state"),
+        Index("ix_work_items_claim", "case_type", "state", "available_at"),
+        Index("ix_work_items_run_id", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(100))
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    application_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(30), default="new")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    step: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(
+        ForeignKey("work_items.id", ondelete="CASCADE"), unique=True
+    )
+    case_type: Mapped[str] = mapped_column(String(100))
+    application_id: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(50))
+    recommended_outcome: Mapped[str | None] = mapped_column(String(50))
+    rule_set: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trace: Mapped[Any] = mapped_column(default=list)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    motivering: Mapped[str] = mapped_column(Text, default="")
+    legacy_case_id: Mapped[str | None] = mapped_column(String(100))
+    diarienummer: Mapped[str | None] = mapped_column(String(100))
+    written_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    recovered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExceptionItemRow(Base):
+    __tablename__ = "exception_items"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", EXCEPTION_STATUSES), name="status"),
+        Index("ix_exception_items_status_case_type", "status", "case_type"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_item_id: Mapped[int] = mapped_column(
+        ForeignKey("work_items.id", ondelete="CASCADE"), unique=True
+    )
+    case_type: Mapped[str] = mapped_column(String(100))
+    application_id: Mapped[str] = mapped_column(String(200))
+    reason_codes: Mapped[list[str]] = mapped_column(default=list)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    decision_basis: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recommended_outcome: Mapped[str | None] = mapped_column(String(50))
+    draft_motivering: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
