@@ -64,7 +64,7 @@ def test_refer_motivering_is_a_draft(valid_input: dict) -> None:
     assert len(d.reasons) == 2 + 4  # referrals, then the basis of the recommendation
     m = d.motivering
     assert m.startswith(
-        "Förslag till beslut\nAnsökan om skolskjuts i form av SL-terminsbiljett föreslås beviljas."
+        "Förslag till beslut\nAnsökan om skolskjuts i form av SL-terminsbiljett bör beviljas."
     )
     assert "Ärendet ska prövas av en handläggare eftersom:" in m
     assert "fattats automatiskt" not in m

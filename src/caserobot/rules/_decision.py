@@ -109,7 +109,7 @@ def render_motivering(
     subject = f"Ansökan om {rule_set.decision_subject}"
     lines: list[str] = []
     if referrals:
-        lines += ["Förslag till beslut", f"{subject} föreslås {_VERB[recommended]}.", ""]
+        lines += ["Förslag till beslut", f"{subject} bör {_VERB[recommended]}.", ""]
         lines += ["Ärendet ska prövas av en handläggare eftersom:"]
         lines += [f"- {r}" for r in referrals]
         lines += ["", "Underlag för förslaget:"]
