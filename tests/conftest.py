@@ -1,3 +1,7 @@
-"""Shared pytest configuration. Fixtures live in topic modules under tests/fixtures/."""
+"""Shared fixtures: stand-ins (subprocess), databases (SQLite and PostgreSQL), platform settings."""
 
-pytest_plugins = ["tests.fixtures.database"]
+pytest_plugins = [
+    "tests.fixtures.standins",
+    "tests.fixtures.database",
+    "tests.fixtures.platform",
+]

@@ -28,12 +28,13 @@ async def intake(
     client = EServiceClient(settings.eservice.base_url, timeout_s=settings.eservice.timeout_s)
     try:
         applications = await client.list_submitted(case_type)
-        created = await asyncio.to_thread(
+        results = await asyncio.to_thread(
             queue.enqueue_many,
             case_type,
             [(str(a.get("id")), {"submitted_at": a.get("submitted_at")}) for a in applications],
             run_id=run_id,
         )
+        created = sum(1 for _, was_created in results if was_created)
         limiter = asyncio.Semaphore(8)
 
         async def mark(application_id: str) -> None:

@@ -158,7 +158,8 @@ class RobotWorker:
         idle_since: float | None = None
         while True:
             claimed = await asyncio.to_thread(
-                self.queue.claim, self.case_type, owner, lease_seconds=lease, run_id=self.run_id
+                self.queue.claim, self.case_type, owner, lease_seconds=lease, run_id=self.run_id,
+                max_attempts=self.settings.work.max_attempts,
             )
             if not claimed:
                 # Items waiting for a retry backoff, or held by a crashed robot whose lease
@@ -254,7 +255,7 @@ def _decision_record(result: Decided) -> DecisionRecord:
         rule_set=d.rule_set,
         as_of=d.as_of,
         inputs={"rules": d.inputs, "facts": result.facts.as_dict()},
-        trace=[t.model_dump(mode="json") for t in d.trace],
+        trace=d.trace.model_dump(mode="json"),
         reasons=list(d.reasons),
         motivering=d.motivering,
         legacy_case_id=result.legacy_case_id,
@@ -273,7 +274,7 @@ def _referral_record(result: Referred) -> ExceptionRecord:
         decision_basis={
             "facts": result.facts.as_dict(),
             "rule_set": d.rule_set if d else None,
-            "trace": [t.model_dump(mode="json") for t in d.trace] if d else [],
+            "trace": d.trace.model_dump(mode="json") if d else [],
             "legacy_case_id": result.legacy_case_id,
         },
         recommended_outcome=d.recommended_outcome if d else None,
