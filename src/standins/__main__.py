@@ -1,0 +1,129 @@
+"""``standins``: run the legacy stand-ins, or feed the e-service synthetic applications.
+
+Examples::
+
+    standins serve                       # ports 8701-8704 on 127.0.0.1
+    standins serve --seats 2 --ui-latency-ms 150 --session-timeout-s 60
+    standins generate --count 200 --seed 7
+    standins world --seed 1              # what the synthetic world holds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+
+from standins.options import ServeOptions
+
+
+def _serve_parser(sub: argparse._SubParsersAction) -> None:
+    d = ServeOptions()
+    p = sub.add_parser(
+        "serve",
+        help="run all four stand-ins in one process",
+        description="Run the e-service, case system, population register and route service "
+        "stand-ins in one process until SIGTERM/SIGINT. Prints 'standins ready: "
+        "eservice=URL case_system=URL population=URL route=URL' once all listen. "
+        "A port of 0 picks a free port (see the ready line).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--host", default=d.host, help="interface to listen on")
+    p.add_argument("--eservice-port", type=int, default=d.eservice_port,
+                   help="e-service intake (JSON)")
+    p.add_argument("--case-port", type=int, default=d.case_port, help="case system (web UI)")
+    p.add_argument("--population-port", type=int, default=d.population_port,
+                   help="population register (Navet-like XML)")
+    p.add_argument("--route-port", type=int, default=d.route_port,
+                   help="route service (walking distance)")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of the synthetic world")
+    p.add_argument("--seats", type=int, default=d.seats,
+                   help="concurrent case-system sessions (seat licences)")
+    p.add_argument("--session-timeout-s", type=float, default=d.session_timeout_s,
+                   help="case-system idle timeout; an expired session frees its seat")
+    p.add_argument("--ui-latency-ms", type=float, default=d.ui_latency_ms,
+                   help="delay added to every case-system page")
+    p.add_argument("--api-latency-ms", type=float, default=d.api_latency_ms,
+                   help="delay added to every e-service, register and route call")
+    p.add_argument("--fail-rate", type=float, default=d.fail_rate,
+                   help="share of requests answered 503 (fault injection)")
+    p.add_argument("--log-level", default=d.log_level,
+                   choices=("critical", "error", "warning", "info", "debug"),
+                   help="uvicorn log level (logs go to stderr)")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import httpx
+
+    body: dict[str, object] = {"count": args.count, "malformed_share": args.malformed_share}
+    if args.seed is not None:
+        body["seed"] = args.seed
+    try:
+        r = httpx.post(f"{args.url.rstrip('/')}/_test/generate", json=body, timeout=60)
+        r.raise_for_status()
+    except httpx.HTTPError as exc:
+        print(f"standins generate: {exc}", file=sys.stderr)
+        return 1
+    result = r.json()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    ids = result["ids"]
+    span = f" ({ids[0]} .. {ids[-1]})" if ids else ""
+    print(f"submitted {result['created']} applications{span}, seed {result['seed']}")
+    for category, n in result["mix"].items():
+        print(f"  {category:<12}{n:>6}")
+    return 0
+
+
+def _world(args: argparse.Namespace) -> int:
+    from standins.world import build_world
+
+    world = build_world(args.seed)
+    kommun = Counter(world.municipality_name(c.address.municipality) for c in world.children)
+    print(f"seed {world.seed}: {len(world.children)} children, {len(world.guardians)} "
+          f"guardians, {len(world.schools)} schools, {len(world.addresses)} addresses")
+    print("children by municipality: " + ", ".join(f"{k} {n}" for k, n in kommun.most_common()))
+    print(f"alternating residence: {sum(1 for c in world.children if c.second_address)}, "
+          f"protected identity: {sum(1 for c in world.children if c.protected)}")
+    for s in world.schools.values():
+        print(f"  {s.unit_code} {s.name:<30} {world.municipality_name(s.municipality):<10} "
+              f"{s.huvudman:<11} {s.grades:<4} {s.address.one_line()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="standins",
+        description="Stand-ins for the legacy systems caserobot works with: e-service intake, "
+        "case system, population register and route service, over one synthetic world.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _serve_parser(sub)
+    g = sub.add_parser("generate", help="submit synthetic applications to a running e-service",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g.add_argument("--count", type=int, required=True, help="number of applications")
+    g.add_argument("--seed", type=int, default=None, help="seed (default: a new one per call)")
+    g.add_argument("--malformed-share", type=float, default=0.05, help="share of bad ones")
+    g.add_argument("--url", default="http://127.0.0.1:8701", help="e-service base URL")
+    g.add_argument("--json", action="store_true", help="print the full JSON answer")
+    w = sub.add_parser("world", help="summarize the synthetic world")
+    w.add_argument("--seed", type=int, default=1, help="seed of the synthetic world")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from standins.server import run
+
+        options = ServeOptions(**{k: v for k, v in vars(args).items() if k != "command"})
+        return run(options)
+    if args.command == "generate":
+        return _generate(args)
+    return _world(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

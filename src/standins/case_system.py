@@ -1,0 +1,284 @@
+"""Case system stand-in: a 2000s server-rendered web UI with seat licences.
+
+Routes and page structure follow docs/architecture.md ("Case system"). The decision form
+needs a real browser: ``static/beslut.js`` fills the hidden ``kontroll`` field and asks
+``confirm()``; the server recomputes ``kontroll`` and refuses the form without it. Like the
+real systems it stands in for, a second decision on the same case is accepted and appended:
+keeping writes exactly-once is the platform's job, and the ledger shows every write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from standins import pnr
+from standins.common import StandIn, Tuning, install_common, now
+from standins.sessions import Session, SessionStore, kontroll
+from standins.world import World, grade_label
+
+HERE = Path(__file__).parent
+COOKIE = "KSESSION"
+CASE_TYPES = {"skolskjuts": "Skolskjuts"}
+DIARIE_PREFIX = {"skolskjuts": "SKOL"}
+UTFALL = {"bifall": "Beviljas", "avslag": "Avslås"}
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+)
+
+
+@dataclass
+class Decision:
+    datum: str
+    utfall: str
+    motivering: str
+    diarienummer: str
+    user: str
+
+
+@dataclass
+class Case:
+    id: int
+    pnr: str
+    arendetyp: str
+    extern_ref: str
+    created_by: str
+    status: str = "Registrerat"
+    diarienummer: str = ""
+    decisions: list[Decision] = field(default_factory=list)
+
+
+class CaseSystem(StandIn):
+    name = "case_system"
+
+    def __init__(self, world: World, tuning: Tuning | None = None) -> None:
+        super().__init__(tuning, fault_seed=world.seed + 2)
+        self.world = world
+        self.store = SessionStore(self.tuning.seats, self.tuning.session_timeout_s)
+        self.cases: dict[int, Case] = {}
+        self._next_case = 1
+        self._diarie: dict[tuple[str, int], int] = {}
+
+    def reset(self) -> None:
+        super().reset()
+        self.cases.clear()
+        self.store.clear()
+
+    def sessions(self) -> SessionStore:
+        """The session store, following the current tuning (seats and idle timeout)."""
+        self.store.seats = self.tuning.seats
+        self.store.timeout_s = self.tuning.session_timeout_s
+        return self.store
+
+    def create_case(self, child_pnr: str, arendetyp: str, extern_ref: str, user: str) -> Case:
+        case = Case(self._next_case, child_pnr, arendetyp, extern_ref, user)
+        self._next_case += 1
+        self.cases[case.id] = case
+        self.ledger.record("case_created", case_id=case.id, pnr=child_pnr, arendetyp=arendetyp,
+                           extern_ref=extern_ref, user=user)
+        return case
+
+    def decide(self, case: Case, utfall: str, motivering: str, user: str) -> Decision:
+        today = now()
+        key = (DIARIE_PREFIX[case.arendetyp], today.year)
+        self._diarie[key] = self._diarie.get(key, 0) + 1
+        diarienummer = f"{key[0]}-{key[1]}-{self._diarie[key]:05d}"
+        decision = Decision(today.date().isoformat(), utfall, motivering, diarienummer, user)
+        case.decisions.append(decision)
+        case.status = "Beslutat"
+        case.diarienummer = diarienummer
+        self.ledger.record("decision", case_id=case.id, extern_ref=case.extern_ref, pnr=case.pnr,
+                           utfall=utfall, motivering=motivering, diarienummer=diarienummer,
+                           user=user)
+        return decision
+
+
+def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
+
+
+def error(message: str, user: str | None, status: int = 400, back: str = "/start") -> HTMLResponse:
+    return page("fel.html", status, title="Fel", message=message, user=user, back=back)
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
+    state = CaseSystem(world, tuning)
+    app = FastAPI(title="Case system stand-in", docs_url=None, redoc_url=None)
+    install_common(app, state, lambda: error("Tjänsten är tillfälligt otillgänglig.", None, 503))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    def session_of(request: Request) -> Session | Response:
+        token = request.cookies.get(COOKIE)
+        session = state.sessions().touch(token)
+        if session:
+            return session
+        target = "/login?expired=1" if token else "/login"
+        response = RedirectResponse(target, status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/_test/sessions")
+    async def sessions_info() -> dict[str, Any]:
+        store = state.sessions()
+        store.purge()
+        return {"seats": store.seats, "active": len(store.sessions),
+                "users": sorted(s.username for s in store.sessions.values())}
+
+    @app.get("/")
+    async def root() -> Response:
+        return RedirectResponse("/start", status_code=303)
+
+    @app.get("/login")
+    async def login_form(expired: int = 0, utloggad: int = 0) -> Response:
+        return page("login.html", title="Inloggning", user=None, expired=expired,
+                    logged_out=utloggad)
+
+    @app.post("/login")
+    async def login(request: Request) -> Response:
+        form = await form_data(request)
+        result = state.sessions().login(form.get("username", ""), form.get("password", ""),
+                                        request.cookies.get(COOKIE))
+        if result == "bad_credentials":
+            return page("login.html", title="Inloggning", user=None,
+                        error="Felaktigt användarnamn eller lösenord.")
+        if result == "no_seat":
+            return page("nolicense.html", title="Ingen ledig licens", user=None,
+                        seats=state.tuning.seats)
+        assert isinstance(result, Session)
+        response = RedirectResponse("/start", status_code=303)
+        response.set_cookie(COOKIE, result.token, httponly=True, samesite="lax", path="/")
+        return response
+
+    @app.get("/logout")
+    async def logout(request: Request) -> Response:
+        state.sessions().logout(request.cookies.get(COOKIE))
+        response = RedirectResponse("/login?utloggad=1", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/start")
+    async def start(request: Request) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        return page("start.html", title="Start", user=session.username)
+
+    @app.get("/elev")
+    async def pupil(request: Request) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        query = request.query_params.get("pnr", "")
+        child = world.people.get(pnr.normalize(query))
+        if child is None or not child.is_child or child.placement is None:
+            return page("elev.html", title="Elevuppgifter", user=session.username, child=None,
+                        query=query)
+        school = world.schools[child.placement.unit_code]
+        cases = [c for c in state.cases.values() if c.pnr == child.pnr]
+        return page(
+            "elev.html", title="Elevuppgifter", user=session.username, child=child,
+            pnr_display=pnr.hyphenated(child.pnr), guardians=[world.people[g] for g in
+                                                              child.guardians],
+            kommun=world.municipality_name(child.address.municipality), school=school,
+            school_kommun=world.municipality_name(school.municipality),
+            placement=child.placement, grade=grade_label(child.placement.grade), cases=cases,
+        )
+
+    @app.get("/skolor")
+    async def schools(request: Request) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        return page("skolor.html", title="Skolor", user=session.username,
+                    schools=list(world.schools.values()), kommun=world.municipality_name)
+
+    @app.get("/arende/ny")
+    async def new_case_form(request: Request) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        child_pnr = pnr.normalize(request.query_params.get("pnr", ""))
+        token = state.sessions().issue("arende_ny", "", session)
+        return page("arende_ny.html", title="Nytt ärende", user=session.username,
+                    pnr=child_pnr, types=CASE_TYPES, formtoken=token)
+
+    @app.post("/arende/ny")
+    async def new_case(request: Request) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        form = await form_data(request)
+        user = session.username
+        if not state.sessions().redeem(form.get("formtoken", ""), "arende_ny", "", session):
+            return error("Formuläret är ogiltigt eller redan skickat. Öppna det igen.", user)
+        child = world.people.get(pnr.normalize(form.get("pnr", "")))
+        if child is None or not child.is_child:
+            return error("Personnumret tillhör ingen elev.", user)
+        if form.get("arendetyp") not in CASE_TYPES:
+            return error("Okänd ärendetyp.", user)
+        case = state.create_case(child.pnr, form["arendetyp"], form.get("extern_ref", "").strip(),
+                                 user)
+        return RedirectResponse(f"/arende/{case.id}", status_code=303)
+
+    @app.get("/arende/{case_id}")
+    async def case_page(request: Request, case_id: int, sparat: int = 0) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        case = state.cases.get(case_id)
+        if case is None:
+            return error(f"Ärende {case_id} finns inte.", session.username, 404)
+        return page("arende.html", title=f"Ärende {case.id}", user=session.username, case=case,
+                    pnr_display=pnr.hyphenated(case.pnr), saved=sparat, labels=UTFALL)
+
+    @app.get("/arende/{case_id}/beslut")
+    async def decision_form(request: Request, case_id: int) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        case = state.cases.get(case_id)
+        if case is None:
+            return error(f"Ärende {case_id} finns inte.", session.username, 404)
+        token = state.sessions().issue("beslut", str(case.id), session)
+        return page("beslut.html", title=f"Beslut i ärende {case.id}", user=session.username,
+                    case=case, formtoken=token, labels=UTFALL)
+
+    @app.post("/arende/{case_id}/beslut")
+    async def decide(request: Request, case_id: int) -> Response:
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        user, back = session.username, f"/arende/{case_id}/beslut"
+        case = state.cases.get(case_id)
+        if case is None:
+            return error(f"Ärende {case_id} finns inte.", user, 404)
+        form = await form_data(request)
+        token = form.get("formtoken", "")
+        if not state.sessions().redeem(token, "beslut", str(case.id), session):
+            return error("Formuläret är ogiltigt eller redan skickat. Öppna beslutsformuläret "
+                         "igen.", user, back=back)
+        utfall, motivering = form.get("utfall", ""), form.get("motivering", "")
+        if form.get("kontroll", "") != kontroll(token, utfall, motivering):
+            return error("Kontrollsumman stämmer inte. Beslutet har inte sparats.", user,
+                         back=back)
+        if utfall not in UTFALL:
+            return error("Välj utfall.", user, back=back)
+        if not motivering.strip():
+            return error("Motivering måste anges.", user, back=back)
+        state.decide(case, utfall, motivering.replace("\r\n", "\n"), user)
+        return RedirectResponse(f"/arende/{case.id}?sparat=1", status_code=303)
+
+    return app

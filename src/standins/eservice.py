@@ -1,0 +1,131 @@
+"""E-service intake stand-in: citizens' applications as JSON.
+
+Routes follow docs/architecture.md ("E-service intake"). Applications are kept in memory
+in submission order; ids (``ES-000001``) are never reused within a process, not even after
+``POST /_test/reset``, so a platform database that outlives a reset never sees a clash.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from standins.common import StandIn, Tuning, install_common, now
+from standins.generator import CATEGORIES, Pools, generate
+from standins.world import World
+
+
+class EService(StandIn):
+    name = "eservice"
+
+    def __init__(self, world: World, tuning: Tuning | None = None) -> None:
+        super().__init__(tuning, fault_seed=world.seed + 1)
+        self.world = world
+        self.pools = Pools(world)
+        self.applications: dict[str, dict[str, Any]] = {}
+        self._next_id = 1
+        self._generate_calls = 0
+
+    def reset(self) -> None:
+        super().reset()
+        self.applications.clear()
+
+    def submit(self, body: dict[str, Any], source: str) -> dict[str, Any]:
+        app_id = f"ES-{self._next_id:06d}"
+        self._next_id += 1
+        submitted_at = body.get("submitted_at")
+        application = {
+            "id": app_id,
+            "type": body.get("type") or "skolskjuts",
+            "submitted_at": submitted_at if isinstance(submitted_at, str) else now().isoformat(),
+            "status": "submitted",
+        }
+        application.update({k: v for k, v in body.items() if k not in application})
+        self.applications[app_id] = application
+        child = application.get("child")
+        self.ledger.record(
+            "application_submitted",
+            application_id=app_id,
+            type=application["type"],
+            child_personnummer=child.get("personnummer") if isinstance(child, dict) else None,
+            source=source,
+        )
+        return application
+
+
+def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
+    state = EService(world, tuning)
+    app = FastAPI(title="E-service intake stand-in", docs_url=None, redoc_url=None)
+    install_common(app, state)
+
+    def missing(app_id: str) -> JSONResponse:
+        return JSONResponse({"error": "not_found", "id": app_id}, status_code=404)
+
+    @app.get("/api/applications")
+    async def list_applications(
+        status: str | None = None,
+        type: str | None = None,  # noqa: A002 - the contract's parameter name
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        matching = [
+            a
+            for a in state.applications.values()
+            if (status is None or a["status"] == status) and (type is None or a["type"] == type)
+        ]
+        return {"items": matching[offset : offset + limit], "total": len(matching)}
+
+    @app.get("/api/applications/{app_id}")
+    async def get_application(app_id: str) -> Any:
+        return state.applications.get(app_id) or missing(app_id)
+
+    @app.post("/api/applications/{app_id}/received")
+    async def mark_received(app_id: str) -> Any:
+        application = state.applications.get(app_id)
+        if application is None:
+            return missing(app_id)
+        first = application["status"] != "received"
+        if first:
+            application["status"] = "received"
+            application["received_at"] = now().isoformat()
+        state.ledger.record("application_received", application_id=app_id, first=first)
+        return application
+
+    @app.post("/api/applications", status_code=201)
+    async def submit_application(request: Request) -> Any:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "invalid_json"}, status_code=422)
+        return state.submit(body, source="api")
+
+    @app.post("/_test/generate")
+    async def generate_applications(request: Request) -> Any:
+        body = await request.json() if await request.body() else {}
+        count = body.get("count", 10)
+        share = body.get("malformed_share", 0.05)
+        if not isinstance(count, int) or not 0 <= count <= 100_000:
+            return JSONResponse({"error": "count must be an integer 0..100000"}, 422)
+        if not isinstance(share, int | float) or not 0 <= share <= 1:
+            return JSONResponse({"error": "malformed_share must be 0..1"}, 422)
+        state._generate_calls += 1
+        seed = body.get("seed")
+        if seed is None:
+            seed = world.seed * 1000 + state._generate_calls
+        batch = generate(world, state.pools, count, int(seed), float(share))
+        ids = [state.submit(a, source="generate")["id"] for _, _, a in batch]
+        categories = Counter(category for category, _, _ in batch)
+        return {
+            "created": len(ids),
+            "seed": seed,
+            "ids": ids,
+            "mix": {c: categories[c] for c in CATEGORIES},
+            "kinds": dict(Counter(kind for _, kind, _ in batch)),
+        }
+
+    return app

@@ -1,0 +1,92 @@
+"""Population register stand-in: Navet-like person records as XML.
+
+``GET /navet/personpost/{pnr12}`` answers with a ``<Personpost>``. A child's relations list
+its guardians (``VF``), a guardian's list the children (``B``). People with skyddad
+folkbokföring have ``SkyddadFolkbokforing`` J and empty address elements, as in Navet.
+The register is read-only, so its ledger stays empty.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Response
+from lxml import etree
+
+from standins import pnr
+from standins.common import StandIn, Tuning, install_common
+from standins.world import Person, World
+
+XML = "application/xml; charset=utf-8"
+
+
+class PopulationRegister(StandIn):
+    name = "population"
+
+    def __init__(self, world: World, tuning: Tuning | None = None) -> None:
+        super().__init__(tuning, fault_seed=world.seed + 3)
+        self.world = world
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    el = etree.SubElement(parent, tag)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def personpost(world: World, person: Person) -> bytes:
+    """The ``<Personpost>`` XML of one person."""
+    root = etree.Element("Personpost")
+    _sub(_sub(root, "PersonId"), "PersonNr", person.pnr)
+    _sub(root, "Sekretessmarkering", "J" if person.secrecy or person.protected else "N")
+    _sub(root, "SkyddadFolkbokforing", "J" if person.protected else "N")
+    namn = _sub(root, "Namn")
+    _sub(namn, "Fornamn", person.first_name)
+    _sub(namn, "Efternamn", person.last_name)
+    _sub(_sub(root, "Fodelse"), "Fodelsedatum", person.birth_date.strftime("%Y%m%d"))
+    _sub(root, "Kon", person.sex)
+    folk = _sub(root, "Folkbokforing")
+    _sub(folk, "KommunKod", person.address.municipality)
+    _sub(folk, "KommunNamn", world.municipality_name(person.address.municipality))
+    adress = _sub(_sub(root, "Adresser"), "Folkbokforingsadress")
+    hidden = person.protected
+    _sub(adress, "Utdelningsadress2", None if hidden else person.address.street)
+    _sub(adress, "PostNr", None if hidden else person.address.postal_code)
+    _sub(adress, "Postort", None if hidden else person.address.city)
+    relationer = _sub(root, "Relationer")
+    for kind, others in (("VF", person.guardians), ("B", person.children)):
+        for other in others:
+            rel = _sub(relationer, "Relation")
+            _sub(rel, "Relationstyp", kind)
+            _sub(rel, "PersonNr", other)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def not_found(number: str) -> Response:
+    root = etree.Element("Fel")
+    _sub(root, "Kod", "PERSON_SAKNAS")
+    _sub(root, "Meddelande", "Personen finns inte i folkbokföringen")
+    _sub(root, "PersonNr", pnr.normalize(number)[:12])
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return Response(body, status_code=404, media_type=XML)
+
+
+def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
+    state = PopulationRegister(world, tuning)
+    app = FastAPI(title="Folkbokföring (Navet) stand-in", docs_url=None, redoc_url=None)
+
+    def unavailable() -> Response:
+        root = etree.Element("Fel")
+        _sub(root, "Kod", "TJANSTEN_OTILLGANGLIG")
+        _sub(root, "Meddelande", "Tjänsten är tillfälligt otillgänglig")
+        return Response(etree.tostring(root, encoding="UTF-8"), status_code=503, media_type=XML)
+
+    install_common(app, state, unavailable)
+
+    @app.get("/navet/personpost/{number}")
+    async def get_personpost(number: str) -> Response:
+        person = world.people.get(pnr.normalize(number)) if len(number) <= 13 else None
+        if person is None:
+            return not_found(number)
+        return Response(personpost(world, person), media_type=XML)
+
+    return app

@@ -1,0 +1,111 @@
+"""Seat-limited sessions, one-use form tokens and the decision form's ``kontroll``.
+
+A seat is held by every live session; a session dies at logout or after
+``session_timeout_s`` without requests. Like a licence server, the case system refuses
+a login when every seat is taken.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+KONTROLL_SALT = "ks4-beslut"
+"""Shared with static/beslut.js, which computes the same value in the browser."""
+
+USERS = {f"robot{i:02d}": f"robot{i:02d}" for i in range(1, 21)} | {"handlaggare": "handlaggare"}
+TOKEN_TTL_S = 3600.0
+
+
+def fnv1a32(text: str) -> str:
+    """32-bit FNV-1a over UTF-8, as 8 hex digits (same as ``fnv1a`` in beslut.js)."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def kontroll(formtoken: str, utfall: str, motivering: str) -> str:
+    """What the decision form's script puts in the hidden ``kontroll`` field."""
+    motivering = motivering.replace("\r\n", "\n")  # browsers send textarea newlines as CRLF
+    return fnv1a32("|".join((formtoken, utfall, motivering, KONTROLL_SALT)))
+
+
+@dataclass
+class Session:
+    token: str
+    username: str
+    created: float
+    last_seen: float
+
+
+@dataclass
+class FormToken:
+    purpose: str  # "arende_ny" or "beslut"
+    target: str  # pnr or case id
+    session: str
+    issued: float
+
+
+@dataclass
+class SessionStore:
+    seats: int
+    timeout_s: float
+    sessions: dict[str, Session] = field(default_factory=dict)
+    tokens: dict[str, FormToken] = field(default_factory=dict)
+
+    def purge(self) -> None:
+        """Free the seats of idle sessions."""
+        limit = time.monotonic() - self.timeout_s
+        for token in [t for t, s in self.sessions.items() if s.last_seen < limit]:
+            del self.sessions[token]
+
+    def login(self, username: str, password: str, current: str | None) -> Session | str:
+        """A new session, or an error: ``"bad_credentials"`` or ``"no_seat"``."""
+        if USERS.get(username) != password or not password:
+            return "bad_credentials"
+        self.purge()
+        existing = self.sessions.get(current or "")
+        if existing and existing.username == username:
+            existing.last_seen = time.monotonic()
+            return existing
+        if len(self.sessions) >= self.seats:
+            return "no_seat"
+        t = time.monotonic()
+        session = Session(secrets.token_hex(16), username, t, t)
+        self.sessions[session.token] = session
+        return session
+
+    def touch(self, token: str | None) -> Session | None:
+        """The live session for a cookie (refreshing its idle clock), or None."""
+        self.purge()
+        session = self.sessions.get(token or "")
+        if session:
+            session.last_seen = time.monotonic()
+        return session
+
+    def logout(self, token: str | None) -> None:
+        self.sessions.pop(token or "", None)
+
+    def issue(self, purpose: str, target: str, session: Session) -> str:
+        t = time.monotonic()
+        for key in [k for k, v in self.tokens.items() if v.issued < t - TOKEN_TTL_S]:
+            del self.tokens[key]
+        token = secrets.token_hex(12)
+        self.tokens[token] = FormToken(purpose, target, session.token, t)
+        return token
+
+    def redeem(self, token: str, purpose: str, target: str, session: Session) -> bool:
+        """Use a form token once; True if it was issued for this form and session."""
+        issued = self.tokens.pop(token, None)
+        return (
+            issued is not None
+            and issued.purpose == purpose
+            and issued.target == target
+            and issued.session == session.token
+        )
+
+    def clear(self) -> None:
+        self.sessions.clear()
+        self.tokens.clear()
