@@ -66,7 +66,7 @@ class CaseRobot:
 
         def progress(event: str, data: dict[str, Any]) -> None:
             line = f"{event}: {json.dumps(data, ensure_ascii=False, default=str)}"
-            if event in {"started", "seat_unavailable"}:
+            if event in {"started", "seat_unavailable", "waiting_for_seat"}:
                 logger.console(line)
             logger.info(line)
 

@@ -47,6 +47,11 @@ class CaseSystemSettings(BaseModel):
     password: SecretStr = Field(default=SecretStr("robot01"), description="Its password")
     seat_limit: int = Field(default=4, ge=1, description="Concurrent sessions (seat licences)")
     timeout_s: float = Field(default=15.0, description="Timeout per page, seconds")
+    seat_wait_s: float = Field(
+        default=120.0, ge=0,
+        description="How long to wait for a free seat (seats of a crashed robot free up when "
+        "its sessions time out)",
+    )
 
 
 class BrowserSettings(BaseModel):
@@ -58,7 +63,7 @@ class BrowserSettings(BaseModel):
 
 
 class WorkSettings(BaseModel):
-    lease_seconds: int = Field(default=120, ge=5, description="How long a claimed item is held")
+    lease_seconds: int = Field(default=120, ge=1, description="How long a claimed item is held")
     max_attempts: int = Field(default=3, ge=1, description="Tries on application exceptions")
     retry_backoff_s: float = Field(default=1.0, ge=0, description="First backoff; doubles")
 

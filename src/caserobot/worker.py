@@ -129,16 +129,7 @@ class RobotWorker:
         systems = make_systems(self.settings, self.counter)
         sessions: list[CaseSystemSession] = []
         try:
-            for _ in range(self.seats):
-                session = CaseSystemSession(browser, self.settings.case_system, mode=self.mode)
-                try:
-                    await session.open()
-                except NoFreeSeat:
-                    self.progress("seat_unavailable", {"seats_open": len(sessions)})
-                    break
-                sessions.append(session)
-            if not sessions:
-                raise NoFreeSeat("ingen ledig licens i ärendesystemet", system="ärendesystemet")
+            sessions = await self._open_sessions(browser)
             self.progress("started", {"seats": len(sessions), "mode": self.mode})
             await asyncio.gather(
                 *(self._seat_loop(f"{self.owner}:{n}", s, systems) for n, s in enumerate(sessions))
@@ -152,6 +143,34 @@ class RobotWorker:
             self.stats.api_calls = self.counter.total
             self.stats.elapsed_s = time.perf_counter() - started
         return self.stats
+
+    async def _open_sessions(self, browser: Any) -> list[CaseSystemSession]:
+        """Open up to ``seats`` sessions; wait (bounded) until at least one seat is free."""
+        sessions: list[CaseSystemSession] = []
+        deadline = time.monotonic() + self.settings.case_system.seat_wait_s
+        delay = 1.0
+        while True:
+            while len(sessions) < self.seats:
+                session = CaseSystemSession(browser, self.settings.case_system, mode=self.mode)
+                try:
+                    await session.open()
+                except NoFreeSeat:
+                    await session.close()
+                    break
+                sessions.append(session)
+            if sessions or time.monotonic() >= deadline:
+                break
+            self.progress("waiting_for_seat", {"retry_in_s": delay})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        if len(sessions) < self.seats:
+            self.progress("seat_unavailable", {"seats_open": len(sessions), "wanted": self.seats})
+        if not sessions:
+            raise NoFreeSeat(
+                "ingen ledig licens i ärendesystemet efter "
+                f"{self.settings.case_system.seat_wait_s:.0f} s", system="ärendesystemet",
+            )
+        return sessions
 
     async def _seat_loop(self, owner: str, session: CaseSystemSession, systems: Systems) -> None:
         lease = self.settings.work.lease_seconds

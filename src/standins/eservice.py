@@ -1,12 +1,14 @@
 """E-service intake stand-in: citizens' applications as JSON.
 
 Routes follow docs/architecture.md ("E-service intake"). Applications are kept in memory
-in submission order; ids (``ES-000001``) are never reused within a process, not even after
+in submission order; ids (``ES-<start>-00001``, with the process start time) are never reused,
+not within a process, not even after
 ``POST /_test/reset``, so a platform database that outlives a reset never sees a clash.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -27,6 +29,9 @@ class EService(StandIn):
         self.pools = Pools(world)
         self.applications: dict[str, dict[str, Any]] = {}
         self._next_id = 1
+        # Like a real e-service, ids stay unique across restarts: a platform registry that
+        # outlives the stand-in must never see an id twice.
+        self._instance = time.strftime("%y%m%d%H%M%S")
         self._generate_calls = 0
 
     def reset(self) -> None:
@@ -34,7 +39,7 @@ class EService(StandIn):
         self.applications.clear()
 
     def submit(self, body: dict[str, Any], source: str) -> dict[str, Any]:
-        app_id = f"ES-{self._next_id:06d}"
+        app_id = f"ES-{self._instance}-{self._next_id:05d}"
         self._next_id += 1
         submitted_at = body.get("submitted_at")
         application = {
