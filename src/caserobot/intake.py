@@ -31,7 +31,7 @@ async def intake(
         results = await asyncio.to_thread(
             queue.enqueue_many,
             case_type,
-            [(str(a.get("id")), {"submitted_at": a.get("submitted_at")}) for a in applications],
+            [(str(a.get("id")), {"application": a}) for a in applications],
             run_id=run_id,
         )
         created = sum(1 for _, was_created in results if was_created)

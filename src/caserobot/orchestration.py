@@ -29,6 +29,7 @@ from caserobot.robots import RobotManifest, load_manifest, run_robot
 from caserobot.runtime import isolated_env
 from caserobot.settings import Settings, get_settings
 
+
 # The legacy systems caserobot knows, by the names robot manifests use.
 def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
     return {

@@ -52,6 +52,7 @@ class WorkerStats:
     pages: int = 0
     api_calls: int = 0
     elapsed_s: float = 0.0
+    startup_s: float = 0.0  # browser launch and logins, before the first item
 
     @property
     def processed(self) -> int:
@@ -69,6 +70,7 @@ class WorkerStats:
             "pages": self.pages,
             "api_calls": self.api_calls,
             "elapsed_s": round(self.elapsed_s, 3),
+            "startup_s": round(self.startup_s, 3),
             "p50_ms": round(statistics.median(d), 1) if d else None,
             "p95_ms": round(d[min(len(d) - 1, int(0.95 * len(d)))], 1) if d else None,
         }
@@ -130,6 +132,7 @@ class RobotWorker:
         sessions: list[CaseSystemSession] = []
         try:
             sessions = await self._open_sessions(browser)
+            self.stats.startup_s = time.perf_counter() - started
             self.progress("started", {"seats": len(sessions), "mode": self.mode})
             await asyncio.gather(
                 *(self._seat_loop(f"{self.owner}:{n}", s, systems) for n, s in enumerate(sessions))
@@ -206,6 +209,7 @@ class RobotWorker:
             as_of=self.as_of or date.today(),
             mark_step=mark_step,
             concurrent=self.mode == "fast",
+            payload=item.payload,
         )
         started = time.perf_counter()
         try:

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
+from tests.utils.e2e import assert_nothing_lost_nothing_twice, run_engine
 
 from caserobot.queue import WorkQueue
 from caserobot.rules import decide
-from tests.utils.e2e import assert_nothing_lost_nothing_twice, run_engine
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ import pytest
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.flows import load_flow_from_entrypoint
+from tests.utils.e2e import assert_nothing_lost_nothing_twice
 
 from caserobot import registry
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
 from caserobot.settings import PROJECT_ROOT
-from tests.utils.e2e import assert_nothing_lost_nothing_twice
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

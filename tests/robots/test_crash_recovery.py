@@ -10,14 +10,14 @@ import sys
 import time
 
 import pytest
+from tests.fixtures.platform import apply_standins_env
+from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice, decisions_by_application
 
 from caserobot.db import init_db
 from caserobot.intake import intake
 from caserobot.queue import WorkQueue
 from caserobot.robots import load_manifest, run_robot
 from caserobot.runtime import isolated_env
-from tests.fixtures.platform import apply_standins_env
-from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice, decisions_by_application
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from robot.api import ExecutionResult
+from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice
 
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
 from caserobot.robots import load_manifest, run_robot
 from caserobot.runtime import isolated_env
-from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice
 
 pytestmark = pytest.mark.browser
 

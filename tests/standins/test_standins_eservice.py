@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -30,7 +31,7 @@ def test_submit_read_list_and_receive(fresh_standins) -> None:  # type: ignore[n
         created = [c.post("/api/applications", json=_app()) for _ in range(3)]
         assert [r.status_code for r in created] == [201] * 3
         ids = [r.json()["id"] for r in created]
-        assert all(i.startswith("ES-") and len(i) == 9 for i in ids) and len(set(ids)) == 3
+        assert all(re.fullmatch(r"ES-\d{12}-\d{5}", i) for i in ids) and len(set(ids)) == 3
         first = c.get(f"/api/applications/{ids[0]}").json()
         assert first["status"] == "submitted" and first["type"] == "skolskjuts"
         assert first["child"]["personnummer"] == "20150101-9808" and first["submitted_at"]

@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from caserobot.exceptions import ReasonCode
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
 from caserobot.legacy.population import PopulationRegisterClient
 from caserobot.legacy.routes import RouteServiceClient
-from caserobot.exceptions import ReasonCode
 
 
 @dataclass
@@ -60,6 +59,7 @@ class WorkContext:
     as_of: date
     mark_step: Callable[[str], Awaitable[None]]
     facts: Facts = field(default_factory=lambda: Facts())
+    payload: dict[str, Any] = field(default_factory=dict)  # what the intake stored
     concurrent: bool = True  # False: one call after another, as a classic robot works
 
     async def gather(self, *aws: Awaitable[Any]) -> list[Any]:

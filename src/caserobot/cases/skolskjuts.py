@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
-
 from caserobot import rules
 from caserobot.applications import MAX_PLAUSIBLE_DISTANCE_M, SkolskjutsApplication, parse_skolskjuts
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.cases.writeback import write_once
 from caserobot.exceptions import BusinessException, ReasonCode
-from caserobot.legacy.casesystem import CaseRecord, Placement
+from caserobot.legacy.casesystem import CaseRecord, Placement, Pupil
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import mask
 
@@ -25,35 +23,22 @@ class SkolskjutsHandler:
 
     async def process(self, ctx: WorkContext) -> Decided | Referred:
         facts = ctx.facts
-        raw = await ctx.systems.eservice.get(ctx.application_id)
+        # The intake took the application from the e-service API into the work item; an item
+        # enqueued without it (older items, manual enqueues) is read from the API now.
+        raw = ctx.payload.get("application") or await ctx.systems.eservice.get(ctx.application_id)
         app = parse_skolskjuts(raw)
         facts.add("ansökan", _application_summary(app), SRC_APP)
 
-        # The case system (one seat, sequential screens) and the registers (no seat limit)
-        # are independent until the route lookup, so they run side by side.
-        (case, placement), (child, second) = await ctx.gather(
-            self._case_system_part(ctx, app, facts), self._register_part(ctx, app, facts)
+        # The case system (one seat, screens one after another) and the registers (no seat
+        # limit) are independent until the route lookup, so they run side by side; so do the
+        # case creation and the route lookup after them.
+        (pupil, placement), (child, second) = await ctx.gather(
+            self._read_pupil(ctx, app, facts), self._register_part(ctx, app, facts)
         )
-
-        home = child.address
-        if home is None:  # protected identity: the register withholds the address
-            home_key, home_src = app.addresses[0].route_key, f"{SRC_APP} (uppgiven adress)"
-        else:
-            home_key, home_src = home.route_key, SRC_POP
-        facts.add("folkbokföringsadress", home_key if home else "skyddad", home_src)
-        routes = ctx.systems.routes
-        lookups = [routes.walking_distance_m(home_key, placement.school_address)]
-        if second is not None and second.address is not None:
-            lookups.append(routes.walking_distance_m(second.address.route_key, placement.school_address))
-        distances = await ctx.gather(*lookups)
-        for d in distances:
-            if not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
-                raise BusinessException(
-                    ReasonCode.ABSURD_DISTANCE, f"vägtjänsten gav orimligt avstånd {d} m"
-                )
-        facts.add("gångavstånd_m", distances[0], SRC_ROUTE)
-        if len(distances) > 1:
-            facts.add("gångavstånd_andra_adressen_m", distances[1], SRC_ROUTE)
+        case, distances = await ctx.gather(
+            self._find_or_create_case(ctx, app, pupil, facts),
+            self._distances(ctx, app, placement, child, second, facts),
+        )
 
         alternating = second is not None
         inputs = {
@@ -77,16 +62,16 @@ class SkolskjutsHandler:
         if decision.outcome == "refer":
             return Referred(
                 reason_codes=list(decision.reason_codes),
-                detail=" ".join(decision.reasons),
+                detail=" ".join(decision.reasons[: len(decision.reason_codes)]),
                 facts=facts,
                 decision=decision,
                 legacy_case_id=case.case_id,
             )
         return await write_once(ctx, case, decision, facts)
 
-    async def _case_system_part(
+    async def _read_pupil(
         self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts
-    ) -> tuple[CaseRecord, Placement]:
+    ) -> tuple[Pupil, Placement]:
         session = ctx.session
         pupil = await session.pupil(app.child.personnummer)
         if pupil is None:
@@ -95,20 +80,6 @@ class SkolskjutsHandler:
                 f"eleven {mask(app.child.personnummer)} finns inte i ärendesystemet",
                 field="child.personnummer",
             )
-        existing = next(
-            (c for c in pupil.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
-        )
-        if existing is None:
-            case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
-        elif existing.diarienummer or ctx.step == "writing":
-            case = await session.case(existing.case_id)  # may already hold our decision
-        else:
-            case = CaseRecord(
-                case_id=existing.case_id, case_type=existing.case_type, status=existing.status,
-                extern_ref=existing.extern_ref, personnummer=app.child.personnummer,
-                diarienummer=existing.diarienummer, decisions=(),
-            )
-        facts.add("ärende", case.case_id, SRC_CASE)
         placement = pupil.placement
         schools = await session.schools()
         if app.school.unit_code not in schools:
@@ -141,7 +112,55 @@ class SkolskjutsHandler:
             },
             SRC_CASE,
         )
-        return case, placement
+        return pupil, placement
+
+    async def _find_or_create_case(
+        self, ctx: WorkContext, app: SkolskjutsApplication, pupil: Pupil, facts: Facts
+    ) -> CaseRecord:
+        """The application's case: found by its external reference, else created."""
+        session = ctx.session
+        existing = next(
+            (c for c in pupil.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
+        )
+        if existing is None:
+            case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
+        elif existing.diarienummer or ctx.step == "writing":
+            case = await session.case(existing.case_id)  # may already hold our decision
+        else:
+            case = CaseRecord(
+                case_id=existing.case_id, case_type=existing.case_type, status=existing.status,
+                extern_ref=existing.extern_ref, personnummer=app.child.personnummer,
+                diarienummer=existing.diarienummer, decisions=(),
+            )
+        facts.add("ärende", case.case_id, SRC_CASE)
+        return case
+
+    async def _distances(
+        self, ctx: WorkContext, app: SkolskjutsApplication, placement: Placement,
+        child: PersonRecord, second: PersonRecord | None, facts: Facts,
+    ) -> list[int]:
+        home = child.address
+        if home is None:  # protected identity: the register withholds the address
+            home_key, home_src = app.addresses[0].route_key, f"{SRC_APP} (uppgiven adress)"
+        else:
+            home_key, home_src = home.route_key, SRC_POP
+        facts.add("folkbokföringsadress", home_key if home else "skyddad", home_src)
+        routes = ctx.systems.routes
+        lookups = [routes.walking_distance_m(home_key, placement.school_address)]
+        if second is not None and second.address is not None:
+            lookups.append(
+                routes.walking_distance_m(second.address.route_key, placement.school_address)
+            )
+        distances = await ctx.gather(*lookups)
+        for d in distances:
+            if not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
+                raise BusinessException(
+                    ReasonCode.ABSURD_DISTANCE, f"vägtjänsten gav orimligt avstånd {d} m"
+                )
+        facts.add("gångavstånd_m", distances[0], SRC_ROUTE)
+        if len(distances) > 1:
+            facts.add("gångavstånd_andra_adressen_m", distances[1], SRC_ROUTE)
+        return distances
 
     async def _register_part(
         self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts

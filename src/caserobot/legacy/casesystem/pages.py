@@ -28,6 +28,21 @@ DECISION_OUTCOME = "form#beslutsform select[name=utfall]"
 DECISION_TEXT = "form#beslutsform textarea[name=motivering]"
 DECISION_SUBMIT = "form#beslutsform [type=submit]"
 OUTCOME_VALUES = {"granted": "bifall", "denied": "avslag"}
+FILL_AND_SUBMIT_JS = """([outcome, text]) => {
+  const form = document.querySelector('form#beslutsform');
+  if (!form) return false;
+  const set = (el, value) => {
+    el.value = value;
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+  };
+  set(form.elements.utfall, outcome);
+  set(form.elements.motivering, text);
+  if (form.elements.utfall.value !== outcome) return false;
+  // After this call returns: submit runs the page's own handler (confirm + control field).
+  setTimeout(() => form.requestSubmit(form.querySelector('[type=submit]')), 0);
+  return true;
+}"""
 
 # New-case form
 NEW_CASE_FORM = "form#nyttarende"
