@@ -8,6 +8,7 @@ demo: bootstrap
 	.venv/bin/caserobot demo $(ARGS)
 
 test: bootstrap
+	.venv/bin/ruff check src tests flows benchmarks
 	.venv/bin/python -m pytest $(ARGS)
 
 lint: bootstrap

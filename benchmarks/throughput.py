@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -48,10 +49,8 @@ class PeakRss:
         while not self._stop.wait(0.1):
             total = 0
             for p in [me, *me.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):  # a process that just ended
                     total += p.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
 
     def __enter__(self) -> PeakRss:
@@ -78,8 +77,9 @@ def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[
 
     for url in base.values():
         httpx.post(f"{url}/_test/reset", timeout=10).raise_for_status()
-    httpx.post(f"{base['eservice']}/_test/generate", json={"count": cases, "seed": seed},
-               timeout=60).raise_for_status()
+    httpx.post(
+        f"{base['eservice']}/_test/generate", json={"count": cases, "seed": seed}, timeout=60
+    ).raise_for_status()
     db_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
     queue = WorkQueue(open_database(f"sqlite:///{db_dir}/bench.db").sessions)
     asyncio.run(intake(settings, queue, "skolskjuts"))
@@ -101,24 +101,34 @@ def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[
     d = sorted(stats.durations_ms)
     processing_s = stats.elapsed_s - stats.startup_s
     return {
-        "cases": stats.processed, "elapsed_s": processing_s, "startup_s": stats.startup_s,
+        "cases": stats.processed,
+        "elapsed_s": processing_s,
+        "startup_s": stats.startup_s,
         "cases_per_s": stats.processed / processing_s,
         "pages_per_case": ui / max(1, stats.processed),
         "calls_per_case": api / max(1, stats.processed),
-        "p50_ms": statistics.median(d), "p95_ms": d[min(len(d) - 1, int(0.95 * len(d)))],
-        "peak_rss_mb": rss.peak / 2**20, "errors": stats.application_errors,
+        "p50_ms": statistics.median(d),
+        "p95_ms": d[min(len(d) - 1, int(0.95 * len(d)))],
+        "peak_rss_mb": rss.peak / 2**20,
+        "errors": stats.application_errors,
         "counts": stats.as_dict(),
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--cases", type=int, default=200, help="applications for caserobot's way")
     ap.add_argument("--seats", type=int, default=4, help="seat licences S of the case system")
     ap.add_argument("--ui-latency-ms", type=int, default=150, help="latency per case-system page")
     ap.add_argument("--api-latency-ms", type=int, default=80, help="latency per API call")
-    ap.add_argument("--classic-cases", type=int, default=None,
-                    help="applications for the classic run (default: same as --cases)")
+    ap.add_argument(
+        "--classic-cases",
+        type=int,
+        default=None,
+        help="applications for the classic run (default: same as --cases)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
@@ -137,14 +147,24 @@ def main() -> None:
 
     settings = get_settings()
     apply_isolated_env(settings)
-    base = {"eservice": settings.eservice.base_url, "case": settings.case_system.base_url,
-            "population": settings.population_register.base_url,
-            "route": settings.route_service.base_url}
-    standins = start_standins(settings, ui_latency_ms=args.ui_latency_ms,
-                              api_latency_ms=args.api_latency_ms, seats=args.seats)
+    base = {
+        "eservice": settings.eservice.base_url,
+        "case": settings.case_system.base_url,
+        "population": settings.population_register.base_url,
+        "route": settings.route_service.base_url,
+    }
+    standins = start_standins(
+        settings,
+        ui_latency_ms=args.ui_latency_ms,
+        api_latency_ms=args.api_latency_ms,
+        seats=args.seats,
+    )
     try:
-        print(f"caserobot: {args.cases} cases, {args.seats} seats, UI {args.ui_latency_ms} ms, "
-              f"API {args.api_latency_ms} ms", file=sys.stderr)
+        print(
+            f"caserobot: {args.cases} cases, {args.seats} seats, UI {args.ui_latency_ms} ms, "
+            f"API {args.api_latency_ms} ms",
+            file=sys.stderr,
+        )
         fast = _measure(settings, "fast", args.seats, args.cases, args.seed, base)
         classic_n = args.classic_cases or args.cases
         print(f"classic: {classic_n} cases, 1 session, every screen rendered", file=sys.stderr)
@@ -153,8 +173,9 @@ def main() -> None:
         if standins:
             standins.stop()
 
-    per_case_s = (fast["pages_per_case"] * args.ui_latency_ms
-                  + fast["calls_per_case"] * args.api_latency_ms) / 1000
+    per_case_s = (
+        fast["pages_per_case"] * args.ui_latency_ms + fast["calls_per_case"] * args.api_latency_ms
+    ) / 1000
     limit = args.seats / per_case_s
     result = {
         "cases_per_s": round(fast["cases_per_s"], 3),
@@ -165,18 +186,24 @@ def main() -> None:
         "p95_ms": round(fast["p95_ms"], 1),
         "peak_rss_mb": round(max(fast["peak_rss_mb"], classic["peak_rss_mb"]), 1),
     }
-    print(f"caserobot: {fast['cases']} cases in {fast['elapsed_s']:.1f} s after "
-          f"{fast['startup_s']:.1f} s start-up (Chromium, logins) = "
-          f"{fast['cases_per_s']:.2f} cases/s; {fast['pages_per_case']:.2f} pages and "
-          f"{fast['calls_per_case']:.2f} API calls per case; p50 {fast['p50_ms']:.0f} ms, "
-          f"p95 {fast['p95_ms']:.0f} ms; peak RSS {fast['peak_rss_mb']:.0f} MB; "
-          f"application errors {fast['errors']}")
-    print(f"limit S/(pages·L_ui + calls·L_api) = {args.seats}/{per_case_s:.3f} s = "
-          f"{limit:.2f} cases/s; efficiency {result['efficiency']:.2f}")
-    print(f"classic: {classic['cases']} cases in {classic['elapsed_s']:.1f} s after "
-          f"{classic['startup_s']:.1f} s start-up = "
-          f"{classic['cases_per_s']:.2f} cases/s; {classic['pages_per_case']:.2f} pages per case; "
-          f"peak RSS {classic['peak_rss_mb']:.0f} MB; speed-up {result['speedup_vs_classic']:.1f}x")
+    print(
+        f"caserobot: {fast['cases']} cases in {fast['elapsed_s']:.1f} s after "
+        f"{fast['startup_s']:.1f} s start-up (Chromium, logins) = "
+        f"{fast['cases_per_s']:.2f} cases/s; {fast['pages_per_case']:.2f} pages and "
+        f"{fast['calls_per_case']:.2f} API calls per case; p50 {fast['p50_ms']:.0f} ms, "
+        f"p95 {fast['p95_ms']:.0f} ms; peak RSS {fast['peak_rss_mb']:.0f} MB; "
+        f"application errors {fast['errors']}"
+    )
+    print(
+        f"limit S/(pages·L_ui + calls·L_api) = {args.seats}/{per_case_s:.3f} s = "
+        f"{limit:.2f} cases/s; efficiency {result['efficiency']:.2f}"
+    )
+    print(
+        f"classic: {classic['cases']} cases in {classic['elapsed_s']:.1f} s after "
+        f"{classic['startup_s']:.1f} s start-up = "
+        f"{classic['cases_per_s']:.2f} cases/s; {classic['pages_per_case']:.2f} pages per case; "
+        f"peak RSS {classic['peak_rss_mb']:.0f} MB; speed-up {result['speedup_vs_classic']:.1f}x"
+    )
     print(json.dumps(result))
 
 

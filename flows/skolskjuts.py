@@ -10,7 +10,9 @@ from caserobot.orchestration import run_case_robot
 
 
 @flow(name="skolskjuts", log_prints=True)
-def skolskjuts(seats: int | None = None, mode: str = "fast", as_of: str | None = None) -> dict[str, Any]:
+def skolskjuts(
+    seats: int | None = None, mode: str = "fast", as_of: str | None = None
+) -> dict[str, Any]:
     """Decide the submitted school-transport applications and write the decisions back.
 
     Args:

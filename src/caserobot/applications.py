@@ -91,7 +91,8 @@ def parse_skolskjuts(raw: dict[str, Any]) -> SkolskjutsApplication:
             ) from None
         if err["loc"] and err["loc"][-1] in _PNR_FIELDS:
             raise BusinessException(
-                ReasonCode.INVALID_PERSONNUMMER, err["msg"].removeprefix("Value error, "),
+                ReasonCode.INVALID_PERSONNUMMER,
+                err["msg"].removeprefix("Value error, "),
                 field=field,
             ) from None
         raise BusinessException(

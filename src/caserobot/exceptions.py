@@ -11,9 +11,11 @@ The tree::
     │   ├── LegacyTimeout              no answer in time
     │   ├── UnexpectedScreen           the UI showed something the page object does not know
     │   ├── NoFreeSeat                 the case system's seat licences are all taken
-    │   └── SessionExpired             the case system logged us out
+    │   ├── SessionExpired             the case system logged us out
+    │   └── LeaseLost (queue.py)       another robot took over the work item
     ├── ConfigurationError         a rules or settings file is wrong (fix the file, not data)
-    └── InputError                 a user's input to the CLI/API is malformed (exit code 2)
+    ├── InputError                 a user's input to the CLI/API is malformed (exit code 2)
+    └── NotRegistered (registry.py)  an unknown robot, run or exception item
 
 Each error builds its message from its context (case, system, step, reason code), so the
 message alone says what went wrong and where.

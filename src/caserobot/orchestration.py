@@ -33,15 +33,30 @@ from caserobot.settings import Settings, get_settings
 # The legacy systems caserobot knows, by the names robot manifests use.
 def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
     return {
-        "e-tjanst": {"kind": "api", "base_url": settings.eservice.base_url, "seat_limit": None,
-                     "description": "E-tjänsten (ansökningar)"},
-        "arendesystem": {"kind": "web_ui", "base_url": settings.case_system.base_url,
-                         "seat_limit": settings.case_system.seat_limit,
-                         "description": "Ärendesystemet (webbgränssnitt, licensbegränsat)"},
-        "folkbokforing": {"kind": "api", "base_url": settings.population_register.base_url,
-                          "seat_limit": None, "description": "Folkbokföringen (Navet-lik, XML)"},
-        "vagtjanst": {"kind": "api", "base_url": settings.route_service.base_url,
-                      "seat_limit": None, "description": "Vägtjänsten (gångavstånd)"},
+        "e-tjanst": {
+            "kind": "api",
+            "base_url": settings.eservice.base_url,
+            "seat_limit": None,
+            "description": "E-tjänsten (ansökningar)",
+        },
+        "arendesystem": {
+            "kind": "web_ui",
+            "base_url": settings.case_system.base_url,
+            "seat_limit": settings.case_system.seat_limit,
+            "description": "Ärendesystemet (webbgränssnitt, licensbegränsat)",
+        },
+        "folkbokforing": {
+            "kind": "api",
+            "base_url": settings.population_register.base_url,
+            "seat_limit": None,
+            "description": "Folkbokföringen (Navet-lik, XML)",
+        },
+        "vagtjanst": {
+            "kind": "api",
+            "base_url": settings.route_service.base_url,
+            "seat_limit": None,
+            "description": "Vägtjänsten (gångavstånd)",
+        },
     }
 
 
@@ -75,14 +90,20 @@ def register_task(robot_name: str) -> dict[str, Any]:
                     concurrency_limit_name(name), spec["seat_limit"]
                 )
     registry.register_robot(
-        db.sessions, name=manifest.name, version=manifest.version, owner=manifest.owner,
-        case_type=manifest.case_type, legacy_systems=manifest.legacy_systems,
+        db.sessions,
+        name=manifest.name,
+        version=manifest.version,
+        owner=manifest.owner,
+        case_type=manifest.case_type,
+        legacy_systems=manifest.legacy_systems,
         description=manifest.description,
     )
     return manifest.model_dump(mode="json")
 
 
-@task(name="intake", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_on_application_error)
+@task(
+    name="intake", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_on_application_error
+)
 def intake_task(case_type: str, run_id: int) -> dict[str, int]:
     settings = get_settings()
     queue = WorkQueue(init_db(settings).sessions)
@@ -90,11 +111,16 @@ def intake_task(case_type: str, run_id: int) -> dict[str, int]:
     get_run_logger().info(
         "Intake %s: %d listade, %d nya i kön", case_type, result.listed, result.enqueued
     )
-    return {"listed": result.listed, "enqueued": result.enqueued,
-            "already_queued": result.already_queued}
+    return {
+        "listed": result.listed,
+        "enqueued": result.enqueued,
+        "already_queued": result.already_queued,
+    }
 
 
-@task(name="robot", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_on_application_error)
+@task(
+    name="robot", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_on_application_error
+)
 def robot_task(
     robot_name: str, run_id: int, seats: int | None, mode: str, as_of: str | None
 ) -> dict[str, Any]:
@@ -145,7 +171,9 @@ def run_case_robot(
     db = init_db(settings)
     flow_run = get_run_context().flow_run
     run = registry.start_run(
-        db.sessions, robot_name, trigger=os.environ.get("CASEROBOT_TRIGGER", "flow"),
+        db.sessions,
+        robot_name,
+        trigger=os.environ.get("CASEROBOT_TRIGGER", "flow"),
         prefect_flow_run_id=str(flow_run.id) if flow_run else None,
     )
     try:

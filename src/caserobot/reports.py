@@ -92,7 +92,9 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
             .order_by(WorkItemRow.id)
         ).all()
         report = RunReport(
-            run_id=run.id, robot=run.robot, started_at=_iso(run.started_at),
+            run_id=run.id,
+            robot=run.robot,
+            started_at=_iso(run.started_at),
             finished_at=_iso(run.finished_at),
         )
         for item, decision, exc in rows:
@@ -100,7 +102,9 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
     return report
 
 
-def _case_line(item: WorkItemRow, decision: DecisionRow | None, exc: ExceptionItemRow | None) -> CaseLine:
+def _case_line(
+    item: WorkItemRow, decision: DecisionRow | None, exc: ExceptionItemRow | None
+) -> CaseLine:
     reasons: list[str] = []
     if decision is not None:
         outcome = decision.outcome
@@ -112,9 +116,13 @@ def _case_line(item: WorkItemRow, decision: DecisionRow | None, exc: ExceptionIt
     else:
         outcome = "pending"
     return CaseLine(
-        application_id=item.application_id, state=item.state, outcome=outcome,
+        application_id=item.application_id,
+        state=item.state,
+        outcome=outcome,
         diarienummer=(decision.diarienummer or "") if decision else "",
-        reasons=reasons, attempts=item.attempts, duration_ms=item.duration_ms,
+        reasons=reasons,
+        attempts=item.attempts,
+        duration_ms=item.duration_ms,
     )
 
 
@@ -151,14 +159,22 @@ def write_excel(report: RunReport, path: Path) -> Path:
     ws.append([f"Start {report.started_at}  Slut {report.finished_at}"])
     ws.append([])
     start = ws.max_row + 1
-    _table(ws, ["Utfall", "Antal"], [[OUTCOME_LABELS[k], s[k]] for k in OUTCOME_LABELS]
-           + [["Summa ansökningar", s["applications"]]])
+    _table(
+        ws,
+        ["Utfall", "Antal"],
+        [[OUTCOME_LABELS[k], s[k]] for k in OUTCOME_LABELS]
+        + [["Summa ansökningar", s["applications"]]],
+    )
     ws.freeze_panes = None
     chart = BarChart()
     chart.title, chart.y_axis.title = "Ansökningar per utfall", "Antal"
-    chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(OUTCOME_LABELS)),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(OUTCOME_LABELS)))
+    chart.add_data(
+        Reference(ws, min_col=2, min_row=start, max_row=start + len(OUTCOME_LABELS)),
+        titles_from_data=True,
+    )
+    chart.set_categories(
+        Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(OUTCOME_LABELS))
+    )
     ws.add_chart(chart, "D4")
     ws.append([])
     ws.append(["Andel automatiskt beslutade", s["automation_rate"]])
@@ -167,14 +183,26 @@ def write_excel(report: RunReport, path: Path) -> Path:
     ws.append(["95:e percentil per ärende (ms)", s["p95_ms"]])
 
     wr = wb.create_sheet("Undantag per orsak")
-    _table(wr, ["Orsakskod", "Antal"], [[k, v] for k, v in report.exceptions_by_reason.most_common()])
+    _table(
+        wr, ["Orsakskod", "Antal"], [[k, v] for k, v in report.exceptions_by_reason.most_common()]
+    )
 
     wc = wb.create_sheet("Ärenden")
     _table(
         wc,
         ["Ansökan", "Status", "Utfall", "Diarienummer", "Orsaker", "Försök", "Tid (ms)"],
-        [[c.application_id, c.state, c.outcome, c.diarienummer, ", ".join(c.reasons),
-          c.attempts, c.duration_ms] for c in report.cases],
+        [
+            [
+                c.application_id,
+                c.state,
+                c.outcome,
+                c.diarienummer,
+                ", ".join(c.reasons),
+                c.attempts,
+                c.duration_ms,
+            ]
+            for c in report.cases
+        ],
     )
     wb.save(path)
     return path

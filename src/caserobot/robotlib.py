@@ -15,6 +15,7 @@ from robot.api import Failure, logger
 from robot.api.deco import keyword, library
 
 from caserobot.exceptions import CaseRobotError
+from caserobot.personnummer import mask
 from caserobot.settings import get_settings
 
 
@@ -65,7 +66,7 @@ class CaseRobot:
         from caserobot.worker import RobotWorker
 
         def progress(event: str, data: dict[str, Any]) -> None:
-            line = f"{event}: {json.dumps(data, ensure_ascii=False, default=str)}"
+            line = mask(f"{event}: {json.dumps(data, ensure_ascii=False, default=str)}")
             if event in {"started", "seat_unavailable", "waiting_for_seat"}:
                 logger.console(line)
             logger.info(line)

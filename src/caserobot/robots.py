@@ -72,13 +72,25 @@ def run_robot(
     from robot.api import ExecutionResult
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "robot", "--rpa", "--outputdir", str(output_dir), "--console", "quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "robot",
+        "--rpa",
+        "--outputdir",
+        str(output_dir),
+        "--console",
+        "quiet",
+    ]
     for key, value in variables.items():
         cmd += ["--variable", f"{key}:{value}"]
     cmd.append(str(manifest.tasks_path))
     try:
         proc = subprocess.run(
-            cmd, env={**os.environ, **(env or {})}, timeout=timeout_s, cwd=manifest.directory,
+            cmd,
+            env={**os.environ, **(env or {})},
+            timeout=timeout_s,
+            cwd=manifest.directory,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

@@ -64,12 +64,15 @@ class ManagedProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise ApplicationException(
-                    f"{self.name} avslutades direkt (kod {self.proc.returncode}); se {self.log_path}"
+                    f"{self.name} avslutades direkt (kod {self.proc.returncode}); "
+                    f"se {self.log_path}"
                 )
             if is_healthy(url):
                 return
             time.sleep(0.3)
-        raise ApplicationException(f"{self.name} blev inte redo inom {timeout_s:.0f} s; se {self.log_path}")
+        raise ApplicationException(
+            f"{self.name} blev inte redo inom {timeout_s:.0f} s; se {self.log_path}"
+        )
 
     def stop(self, grace_s: float = 10.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -105,20 +108,33 @@ def start_standins(
         return None
     port = lambda url: url.rsplit(":", 1)[-1].split("/")[0]  # noqa: E731
     cmd = [
-        sys.executable, "-m", "standins", "serve",
-        "--eservice-port", port(settings.eservice.base_url),
-        "--case-port", port(settings.case_system.base_url),
-        "--population-port", port(settings.population_register.base_url),
-        "--route-port", port(settings.route_service.base_url),
-        "--seats", str(seats or settings.case_system.seat_limit),
-        "--ui-latency-ms", str(ui_latency_ms),
-        "--api-latency-ms", str(api_latency_ms),
+        sys.executable,
+        "-m",
+        "standins",
+        "serve",
+        "--eservice-port",
+        port(settings.eservice.base_url),
+        "--case-port",
+        port(settings.case_system.base_url),
+        "--population-port",
+        port(settings.population_register.base_url),
+        "--route-port",
+        port(settings.route_service.base_url),
+        "--seats",
+        str(seats or settings.case_system.seat_limit),
+        "--ui-latency-ms",
+        str(ui_latency_ms),
+        "--api-latency-ms",
+        str(api_latency_ms),
         *(extra or []),
     ]
     proc = ManagedProcess("standins", cmd, settings.var_dir / "logs").start()
     proc.wait_healthy(health, 30)
-    for base in (settings.case_system.base_url, settings.population_register.base_url,
-                 settings.route_service.base_url):
+    for base in (
+        settings.case_system.base_url,
+        settings.population_register.base_url,
+        settings.route_service.base_url,
+    ):
         proc.wait_healthy(f"{base}/_test/health", 10)
     return proc
 
@@ -136,8 +152,17 @@ def start_prefect_server(settings: Settings, port: int = PREFECT_PORT) -> Manage
         return None
     env = isolated_env(settings)
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-           "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "prefect",
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     proc = ManagedProcess("prefect-server", cmd, settings.var_dir / "logs", env=env)
     proc.env.pop("PREFECT_API_URL", None)
     proc.start()

@@ -48,7 +48,8 @@ class CaseSystemSettings(BaseModel):
     seat_limit: int = Field(default=4, ge=1, description="Concurrent sessions (seat licences)")
     timeout_s: float = Field(default=15.0, description="Timeout per page, seconds")
     seat_wait_s: float = Field(
-        default=120.0, ge=0,
+        default=120.0,
+        ge=0,
         description="How long to wait for a free seat (seats of a crashed robot free up when "
         "its sessions time out)",
     )

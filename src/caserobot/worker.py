@@ -9,6 +9,7 @@ boundary catches errors per item and turns them into the item's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -171,7 +172,8 @@ class RobotWorker:
         if not sessions:
             raise NoFreeSeat(
                 "ingen ledig licens i ärendesystemet efter "
-                f"{self.settings.case_system.seat_wait_s:.0f} s", system="ärendesystemet",
+                f"{self.settings.case_system.seat_wait_s:.0f} s",
+                system="ärendesystemet",
             )
         return sessions
 
@@ -180,7 +182,11 @@ class RobotWorker:
         idle_since: float | None = None
         while True:
             claimed = await asyncio.to_thread(
-                self.queue.claim, self.case_type, owner, lease_seconds=lease, run_id=self.run_id,
+                self.queue.claim,
+                self.case_type,
+                owner,
+                lease_seconds=lease,
+                run_id=self.run_id,
                 max_attempts=self.settings.work.max_attempts,
             )
             if not claimed:
@@ -196,7 +202,9 @@ class RobotWorker:
             idle_since = None
             await self._process(owner, claimed[0], session, systems)
 
-    async def _process(self, owner: str, item: Any, session: CaseSystemSession, systems: Systems) -> None:
+    async def _process(
+        self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
+    ) -> None:
         async def mark_step(step: str) -> None:
             await asyncio.to_thread(self.queue.mark_step, item.id, owner, step)
 
@@ -230,7 +238,9 @@ class RobotWorker:
             self._emit("business_exception", item, started, reason=exc.reason.value)
         except Exception as exc:  # the one boundary: unknown errors are application errors
             if not isinstance(exc, ApplicationException):
-                exc = ApplicationException(f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}")
+                exc = ApplicationException(
+                    f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}"
+                )
             state = await asyncio.to_thread(
                 self.queue.application_exception,
                 item.id,
@@ -244,30 +254,45 @@ class RobotWorker:
             await self._recover_session(session)
         else:
             if isinstance(result, Decided):
-                await asyncio.to_thread(self.queue.complete, item.id, owner, _decision_record(result))
+                await asyncio.to_thread(
+                    self.queue.complete, item.id, owner, _decision_record(result)
+                )
                 self.stats.decided += 1
                 self.stats.recovered += int(result.recovered)
-                self._emit("decided", item, started, outcome=result.decision.outcome,
-                           diarienummer=result.diarienummer, recovered=result.recovered)
+                self._emit(
+                    "decided",
+                    item,
+                    started,
+                    outcome=result.decision.outcome,
+                    diarienummer=result.diarienummer,
+                    recovered=result.recovered,
+                )
             else:
                 await asyncio.to_thread(
                     self.queue.business_exception, item.id, owner, _referral_record(result)
                 )
                 self.stats.referred += 1
-                self._emit("referred", item, started,
-                           reasons=[r.value if isinstance(r, ReasonCode) else r for r in result.reason_codes])
+                self._emit(
+                    "referred",
+                    item,
+                    started,
+                    reasons=[
+                        r.value if isinstance(r, ReasonCode) else r for r in result.reason_codes
+                    ],
+                )
 
     def _emit(self, event: str, item: Any, started: float, **data: Any) -> None:
         ms = (time.perf_counter() - started) * 1000
         self.stats.durations_ms.append(ms)
-        self.progress(event, {"item_id": item.id, "application_id": item.application_id,
-                              "ms": round(ms, 1), **data})
+        self.progress(
+            event,
+            {"item_id": item.id, "application_id": item.application_id, "ms": round(ms, 1), **data},
+        )
 
     async def _recover_session(self, session: CaseSystemSession) -> None:
-        try:
+        # A failed re-login is not an error here: the next item surfaces a lasting problem.
+        with contextlib.suppress(Exception):
             await session.login()
-        except Exception:  # noqa: BLE001 - the next item will surface a persistent problem
-            pass
 
 
 def _decision_record(result: Decided) -> DecisionRecord:
@@ -292,7 +317,9 @@ def _decision_record(result: Decided) -> DecisionRecord:
 def _referral_record(result: Referred) -> ExceptionRecord:
     d = result.decision
     return ExceptionRecord(
-        reason_codes=[r.value if isinstance(r, ReasonCode) else str(r) for r in result.reason_codes],
+        reason_codes=[
+            r.value if isinstance(r, ReasonCode) else str(r) for r in result.reason_codes
+        ],
         detail=result.detail,
         decision_basis={
             "facts": result.facts.as_dict(),

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from tests.utils.e2e import assert_nothing_lost_nothing_twice, run_engine
 
 from caserobot.queue import WorkQueue
 from caserobot.rules import decide
+from tests.utils.e2e import assert_nothing_lost_nothing_twice, run_engine
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,9 @@ def _settings_for(standins, monkeypatch):  # type: ignore[no-untyped-def]
     return apply_standins_env(standins, monkeypatch)
 
 
-def test_every_application_is_decided_or_excepted_exactly_once(platform_settings, fresh_standins, db):
+def test_every_application_is_decided_or_excepted_exactly_once(
+    platform_settings, fresh_standins, db
+):
     generated = fresh_standins.generate(40, seed=11, malformed_share=0.1)
     queue = WorkQueue(db.sessions)
 
@@ -34,14 +36,18 @@ def test_every_application_is_decided_or_excepted_exactly_once(platform_settings
     assert stats.decided >= 10 and stats.referred >= 5
 
 
-def test_written_decision_matches_the_rules_and_carries_its_trace(platform_settings, fresh_standins, sqlite_db):
+def test_written_decision_matches_the_rules_and_carries_its_trace(
+    platform_settings, fresh_standins, sqlite_db
+):
     fresh_standins.generate(12, seed=5, malformed_share=0.0)
     queue = WorkQueue(sqlite_db.sessions)
     run_engine(platform_settings, queue)
 
     decisions = queue.decisions(case_type="skolskjuts")
     assert decisions
-    ledger = {e["extern_ref"]: e for e in fresh_standins.ledger("case_system") if e["kind"] == "decision"}
+    ledger = {
+        e["extern_ref"]: e for e in fresh_standins.ledger("case_system") if e["kind"] == "decision"
+    }
     for d in decisions:
         # Re-deciding from the recorded inputs gives the same outcome: the record is complete.
         again = decide("skolskjuts", d.inputs["rules"], d.as_of)
@@ -71,7 +77,9 @@ def test_bad_applications_reach_the_exception_queue_with_specific_reasons(
 ):
     generated = fresh_standins.generate(6, seed=21, malformed_share=0.0)
     base = httpx.get(f"{fresh_standins.eservice_url}/api/applications/{generated['ids'][0]}").json()
-    other = httpx.get(f"{fresh_standins.eservice_url}/api/applications/{generated['ids'][1]}").json()
+    other = httpx.get(
+        f"{fresh_standins.eservice_url}/api/applications/{generated['ids'][1]}"
+    ).json()
     variants = {}
 
     def variant(reason: str, mutate) -> None:  # type: ignore[no-untyped-def]
@@ -79,14 +87,20 @@ def test_bad_applications_reach_the_exception_queue_with_specific_reasons(
         mutate(app)
         variants[_submit(fresh_standins, app)] = reason
 
-    variant("invalid_personnummer", lambda a: a["child"].update(personnummer=_break_check_digit(a["child"]["personnummer"])))
+    variant(
+        "invalid_personnummer",
+        lambda a: a["child"].update(personnummer=_break_check_digit(a["child"]["personnummer"])),
+    )
     variant("missing_field", lambda a: a.pop("grade"))
     variant("missing_field", lambda a: a.pop("child"))
     variant("unknown_school", lambda a: a["school"].update(unit_code="SK9999"))
     variant("absurd_distance", lambda a: a.update(declared_distance_m=-40))
     variant("absurd_distance", lambda a: a.update(declared_distance_m=12_000_000))
     variant("invalid_field", lambda a: a.update(grade="12"))
-    variant("not_guardian", lambda a: a["applicant"].update(personnummer=other["applicant"]["personnummer"]))
+    variant(
+        "not_guardian",
+        lambda a: a["applicant"].update(personnummer=other["applicant"]["personnummer"]),
+    )
     queue = WorkQueue(sqlite_db.sessions)
 
     stats = run_engine(platform_settings, queue)
@@ -99,7 +113,9 @@ def test_bad_applications_reach_the_exception_queue_with_specific_reasons(
         exc = queue.exception_item(item.id)
         assert exc.reason_codes == [reason], (app_id, exc.detail)
         assert exc.detail and "Traceback" not in exc.detail
-    assert not set(variants) & {e["extern_ref"] for e in fresh_standins.ledger("case_system") if e["kind"] == "decision"}
+    assert not set(variants) & {
+        e["extern_ref"] for e in fresh_standins.ledger("case_system") if e["kind"] == "decision"
+    }
 
 
 def test_crash_between_write_and_record_does_not_write_twice(

@@ -6,17 +6,19 @@ import pytest
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.flows import load_flow_from_entrypoint
-from tests.utils.e2e import assert_nothing_lost_nothing_twice
 
 from caserobot import registry
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
 from caserobot.settings import PROJECT_ROOT
+from tests.utils.e2e import assert_nothing_lost_nothing_twice
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_flow_decides_50_applications_none_lost_none_twice(prefect_harness, platform_settings, fresh_standins):
+def test_flow_decides_50_applications_none_lost_none_twice(
+    prefect_harness, platform_settings, fresh_standins
+):
     generated = fresh_standins.generate(50, seed=17, malformed_share=0.06)
     flow = load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / "skolskjuts.py") + ":skolskjuts")
 
@@ -27,13 +29,22 @@ def test_flow_decides_50_applications_none_lost_none_twice(prefect_harness, plat
     assert_nothing_lost_nothing_twice(fresh_standins, queue, generated["ids"])
     report = result["report"]
     assert report["applications"] == 50
-    assert sum(report[k] for k in ("granted", "denied", "referred", "business_exception",
-                                   "abandoned", "pending")) == 50
+    assert (
+        sum(
+            report[k]
+            for k in ("granted", "denied", "referred", "business_exception", "abandoned", "pending")
+        )
+        == 50
+    )
     run = registry.get_run(db.sessions, result["run_id"])
     assert run.status == "completed" and run.prefect_flow_run_id
     assert registry.get_robot(db.sessions, "skolskjuts").version == "1.0.0"
     # the e-service saw every application marked received
-    received = {e["application_id"] for e in fresh_standins.ledger("eservice") if e["kind"] == "application_received"}
+    received = {
+        e["application_id"]
+        for e in fresh_standins.ledger("eservice")
+        if e["kind"] == "application_received"
+    }
     assert received == set(generated["ids"])
     # the seat limit is a Prefect global concurrency limit
     with get_client(sync_client=True) as client:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pytest
 from robot.api import ExecutionResult
-from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice
 
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
 from caserobot.robots import load_manifest, run_robot
 from caserobot.runtime import isolated_env
+from tests.utils.e2e import AS_OF, assert_nothing_lost_nothing_twice
 
 pytestmark = pytest.mark.browser
 
 
-def test_robot_processes_the_queue_and_its_log_shows_it(platform_settings, fresh_standins, tmp_path):
+def test_robot_processes_the_queue_and_its_log_shows_it(
+    platform_settings, fresh_standins, tmp_path
+):
     import asyncio
 
     from caserobot.intake import intake
@@ -24,16 +26,20 @@ def test_robot_processes_the_queue_and_its_log_shows_it(platform_settings, fresh
     asyncio.run(intake(platform_settings, queue, "skolskjuts"))
 
     result = run_robot(
-        load_manifest("skolskjuts"), tmp_path / "out",
-        variables={"SEATS": 2, "AS_OF": AS_OF.isoformat()}, env=isolated_env(platform_settings),
+        load_manifest("skolskjuts"),
+        tmp_path / "out",
+        variables={"SEATS": 2, "AS_OF": AS_OF.isoformat()},
+        env=isolated_env(platform_settings),
     )
 
-    assert result.status == "PASS", (tmp_path / "out" / "log.html")
+    assert result.status == "PASS", tmp_path / "out" / "log.html"
     assert (tmp_path / "out" / "log.html").exists() and (tmp_path / "out" / "report.html").exists()
     model = ExecutionResult(str(tmp_path / "out" / "output.xml"))
     task = model.suite.tests[0]
     assert task.name == "Process Skolskjuts Applications" and task.status == "PASS"
-    messages = [m.message for kw in task.body for m in getattr(kw, "body", []) if hasattr(m, "message")]
+    messages = [
+        m.message for kw in task.body for m in getattr(kw, "body", []) if hasattr(m, "message")
+    ]
     assert any(msg.startswith("decided:") for msg in messages)
     assert_nothing_lost_nothing_twice(fresh_standins, queue, generated["ids"])
 
@@ -41,8 +47,13 @@ def test_robot_processes_the_queue_and_its_log_shows_it(platform_settings, fresh
 def test_robot_fails_clearly_when_the_case_system_is_down(platform_settings, tmp_path, monkeypatch):
     monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__BASE_URL", "http://127.0.0.1:9")
     result = run_robot(
-        load_manifest("skolskjuts"), tmp_path / "out", variables={"SEATS": 1},
-        env={**isolated_env(platform_settings), "CASEROBOT_CASE_SYSTEM__BASE_URL": "http://127.0.0.1:9"},
+        load_manifest("skolskjuts"),
+        tmp_path / "out",
+        variables={"SEATS": 1},
+        env={
+            **isolated_env(platform_settings),
+            "CASEROBOT_CASE_SYSTEM__BASE_URL": "http://127.0.0.1:9",
+        },
     )
     assert result.status == "FAIL"
     model = ExecutionResult(str(tmp_path / "out" / "output.xml"))

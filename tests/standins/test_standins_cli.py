@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.fixtures.standins import SRC, start_standins, stop_standins
 
 

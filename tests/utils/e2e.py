@@ -14,24 +14,42 @@ from caserobot.worker import RobotWorker, WorkerStats
 AS_OF = date(2026, 8, 15)
 
 
-def run_engine(settings: Any, queue: WorkQueue, *, seats: int = 4, mode: str = "fast",
-               run_id: int | None = None) -> WorkerStats:
+def run_engine(
+    settings: Any,
+    queue: WorkQueue,
+    *,
+    seats: int = 4,
+    mode: str = "fast",
+    run_id: int | None = None,
+) -> WorkerStats:
     asyncio.run(intake(settings, queue, "skolskjuts", run_id=run_id))
-    worker = RobotWorker(settings, queue, "skolskjuts", seats=seats, mode=mode,  # type: ignore[arg-type]
-                         run_id=run_id, as_of=AS_OF)
+    worker = RobotWorker(
+        settings,
+        queue,
+        "skolskjuts",
+        seats=seats,
+        mode=mode,  # type: ignore[arg-type]
+        run_id=run_id,
+        as_of=AS_OF,
+    )
     return asyncio.run(worker.run())
 
 
 def decisions_by_application(standins: Any) -> Counter[str]:
     """How many decisions the case system received per application (extern_ref)."""
-    return Counter(e["extern_ref"] for e in standins.ledger("case_system") if e["kind"] == "decision")
+    return Counter(
+        e["extern_ref"] for e in standins.ledger("case_system") if e["kind"] == "decision"
+    )
 
 
-def assert_nothing_lost_nothing_twice(standins: Any, queue: WorkQueue, submitted: list[str]) -> None:
+def assert_nothing_lost_nothing_twice(
+    standins: Any, queue: WorkQueue, submitted: list[str]
+) -> None:
     items = {i.application_id: i for i in queue.items(case_type="skolskjuts", limit=100_000)}
     assert sorted(items) == sorted(submitted), "every submitted application has one work item"
-    not_final = {a: i.state for a, i in items.items()
-                 if i.state not in ("done", "business_exception")}
+    not_final = {
+        a: i.state for a, i in items.items() if i.state not in ("done", "business_exception")
+    }
     assert not not_final, f"items not finished: {not_final}"
     written = decisions_by_application(standins)
     twice = {a: n for a, n in written.items() if n > 1}

@@ -63,10 +63,29 @@ class WorkContext:
     concurrent: bool = True  # False: one call after another, as a classic robot works
 
     async def gather(self, *aws: Awaitable[Any]) -> list[Any]:
-        """Await independent calls side by side (or one by one for a classic robot)."""
-        if self.concurrent:
-            return list(await asyncio.gather(*aws))
-        return [await aw for aw in aws]
+        """Await independent calls side by side (or one by one for a classic robot).
+
+        If one fails, the others are cancelled before the error propagates, so nothing of
+        this item keeps using the seat while the robot moves on to the next item.
+        """
+        if not self.concurrent:
+            results: list[Any] = []
+            try:
+                for aw in aws:
+                    results.append(await aw)
+            finally:
+                for left in aws[len(results) + 1 :]:
+                    if asyncio.iscoroutine(left):
+                        left.close()
+            return results
+        tasks = [asyncio.ensure_future(aw) for aw in aws]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
 
 @dataclass

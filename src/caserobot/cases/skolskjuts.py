@@ -128,16 +128,25 @@ class SkolskjutsHandler:
             case = await session.case(existing.case_id)  # may already hold our decision
         else:
             case = CaseRecord(
-                case_id=existing.case_id, case_type=existing.case_type, status=existing.status,
-                extern_ref=existing.extern_ref, personnummer=app.child.personnummer,
-                diarienummer=existing.diarienummer, decisions=(),
+                case_id=existing.case_id,
+                case_type=existing.case_type,
+                status=existing.status,
+                extern_ref=existing.extern_ref,
+                personnummer=app.child.personnummer,
+                diarienummer=existing.diarienummer,
+                decisions=(),
             )
         facts.add("ärende", case.case_id, SRC_CASE)
         return case
 
     async def _distances(
-        self, ctx: WorkContext, app: SkolskjutsApplication, placement: Placement,
-        child: PersonRecord, second: PersonRecord | None, facts: Facts,
+        self,
+        ctx: WorkContext,
+        app: SkolskjutsApplication,
+        placement: Placement,
+        child: PersonRecord,
+        second: PersonRecord | None,
+        facts: Facts,
     ) -> list[int]:
         home = child.address
         if home is None:  # protected identity: the register withholds the address
@@ -203,5 +212,3 @@ def _application_summary(app: SkolskjutsApplication) -> dict[str, object]:
         "taxi": app.taxi_requested,
         "fritext": app.free_text,
     }
-
-

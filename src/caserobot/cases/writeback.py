@@ -30,24 +30,35 @@ async def write_once(ctx: WorkContext, case: CaseRecord, decision, facts: Facts)
     if case.decisions:
         last = case.decisions[-1]
         return Decided(
-            decision=decision, facts=facts, legacy_case_id=case.case_id,
-            diarienummer=last.diarienummer, recovered=True, written_at=None,
+            decision=decision,
+            facts=facts,
+            legacy_case_id=case.case_id,
+            diarienummer=last.diarienummer,
+            recovered=True,
+            written_at=None,
             verified_at=datetime.now(UTC),
         )
     await ctx.mark_step("writing")
     written_at = datetime.now(UTC)
     after = await ctx.session.write_decision(case.case_id, decision.outcome, decision.motivering)
     if not after.decisions:
-        raise UnexpectedScreen("beslutet syns inte på ärendet efter sparande", system=SYSTEM, step="verifiering")
+        raise UnexpectedScreen(
+            "beslutet syns inte på ärendet efter sparande", system=SYSTEM, step="verifiering"
+        )
     last = after.decisions[-1]
     if outcome_of(last.outcome) != decision.outcome or not last.diarienummer:
         raise UnexpectedScreen(
             f"ärendet visar utfall '{last.outcome}' diarienummer '{last.diarienummer}', "
             f"väntade {decision.outcome}",
-            system=SYSTEM, step="verifiering",
+            system=SYSTEM,
+            step="verifiering",
         )
     return Decided(
-        decision=decision, facts=facts, legacy_case_id=case.case_id,
-        diarienummer=last.diarienummer, recovered=False, written_at=written_at,
+        decision=decision,
+        facts=facts,
+        legacy_case_id=case.case_id,
+        diarienummer=last.diarienummer,
+        recovered=False,
+        written_at=written_at,
         verified_at=datetime.now(UTC),
     )

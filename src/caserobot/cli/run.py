@@ -25,8 +25,15 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _run_flow(robot: str, settings: Settings, *, expected: int | None, seats: int | None,
-              mode: str, as_of: str | None) -> dict[str, Any]:
+def _run_flow(
+    robot: str,
+    settings: Settings,
+    *,
+    expected: int | None,
+    seats: int | None,
+    mode: str,
+    as_of: str | None,
+) -> dict[str, Any]:
     """Run the robot's Prefect flow with a progress bar fed from the work queue."""
     from prefect.flows import load_flow_from_entrypoint
 
@@ -48,8 +55,12 @@ def _run_flow(robot: str, settings: Settings, *, expected: int | None, seats: in
         while not done.wait(0.5):
             progress.update(bar, completed=finished())
 
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task(f"{robot}: ärenden", total=expected)
         watcher = threading.Thread(target=poll, args=(progress, bar), daemon=True)
@@ -74,15 +85,17 @@ def _print_report(run_id: int, settings: Settings, excel: str | None) -> None:
 
 @app.command()
 def demo(
-    applications: Annotated[int, typer.Option("--applications", "-n", min=1,
-                                              help="Synthetic applications to submit")] = 200,
+    applications: Annotated[
+        int, typer.Option("--applications", "-n", min=1, help="Synthetic applications to submit")
+    ] = 200,
     seats: Annotated[int, typer.Option(min=1, help="Seat licences of the case system")] = 4,
     ui_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per UI page")] = 0,
     api_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per API call")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic applications")] = 1,
     as_of: Annotated[str | None, typer.Option(help="Decision date YYYY-MM-DD")] = None,
-    keep_running: Annotated[bool, typer.Option(
-        help="Leave the stand-ins and Prefect's server running (Ctrl-C to stop)")] = False,
+    keep_running: Annotated[
+        bool, typer.Option(help="Leave the stand-ins and Prefect's server running (Ctrl-C to stop)")
+    ] = False,
 ) -> None:
     """Run the whole skolskjuts path on this machine, with nothing to set up.
 
@@ -98,13 +111,20 @@ def demo(
     with ExitStack() as stack:
         try:
             with console.status("Startar ersättningssystemen (e-tjänst, ärendesystem, register)…"):
-                standins = start_standins(settings, ui_latency_ms=ui_latency_ms,
-                                          api_latency_ms=api_latency_ms, seats=seats)
+                standins = start_standins(
+                    settings,
+                    ui_latency_ms=ui_latency_ms,
+                    api_latency_ms=api_latency_ms,
+                    seats=seats,
+                )
             if standins:
                 stack.callback(standins.stop)
             console.print("✓ Ersättningssystemen körs (loggar i var/logs/)")
-            resp = httpx.post(f"{settings.eservice.base_url}/_test/generate",
-                              json={"count": applications, "seed": seed}, timeout=60)
+            resp = httpx.post(
+                f"{settings.eservice.base_url}/_test/generate",
+                json={"count": applications, "seed": seed},
+                timeout=60,
+            )
             resp.raise_for_status()
             console.print(f"✓ {applications} skolskjutsansökningar inskickade till e-tjänsten")
             with console.status("Startar Prefects server (första gången ≈ 20 s)…"):
@@ -112,8 +132,9 @@ def demo(
             if server:
                 stack.callback(server.stop)
             console.print("✓ Prefect körs: http://127.0.0.1:4200")
-            result = _run_flow("skolskjuts", settings, expected=applications, seats=seats,
-                               mode="fast", as_of=as_of)
+            result = _run_flow(
+                "skolskjuts", settings, expected=applications, seats=seats, mode="fast", as_of=as_of
+            )
         except CaseRobotError as exc:
             raise _fail(str(exc)) from None
         except httpx.HTTPError as exc:
@@ -144,10 +165,13 @@ def run(
 
     if mode not in ("fast", "classic"):
         raise _fail("--mode måste vara fast eller classic")
+    from caserobot.robots import load_manifest
+
     settings = get_settings()
     apply_isolated_env(settings)
     with ExitStack() as stack:
         try:
+            load_manifest(robot)  # a wrong name fails here, before anything starts
             server = start_prefect_server(settings)
             if server:
                 stack.callback(server.stop)

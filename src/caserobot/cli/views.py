@@ -31,9 +31,16 @@ def robots() -> None:
     for m in list_manifests():
         r = registered.get(m.name)
         last = r.last_run if r else None
-        last_text = (f"#{last.id} {last.status} {last.started_at:%Y-%m-%d %H:%M}" if last else "–")
-        t.add_row(m.name, m.version, m.case_type, m.owner, ", ".join(m.legacy_systems),
-                  r.status if r else "ej registrerad", last_text)
+        last_text = f"#{last.id} {last.status} {last.started_at:%Y-%m-%d %H:%M}" if last else "–"
+        t.add_row(
+            m.name,
+            m.version,
+            m.case_type,
+            m.owner,
+            ", ".join(m.legacy_systems),
+            r.status if r else "ej registrerad",
+            last_text,
+        )
     console.print(t)
 
 
@@ -55,8 +62,14 @@ def exceptions(
     for col in ("#", "Ärendetyp", "Ansökan", "Orsak", "Rekommendation", "Beskrivning"):
         t.add_column(col, overflow="fold")
     for i in items[:limit]:
-        t.add_row(str(i.id), i.case_type, i.application_id, ", ".join(i.reason_codes),
-                  i.recommended_outcome or "–", mask(i.detail))
+        t.add_row(
+            str(i.id),
+            i.case_type,
+            i.application_id,
+            ", ".join(i.reason_codes),
+            i.recommended_outcome or "–",
+            mask(i.detail),
+        )
     console.print(t)
 
 

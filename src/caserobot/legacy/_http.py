@@ -78,3 +78,23 @@ async def call(
 def new_client(base_url: str, timeout_s: float) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
     return httpx.AsyncClient(base_url=base_url, timeout=timeout_s, limits=limits)
+
+
+class ApiClient:
+    """Base of the register clients: one pooled httpx client, calls counted and mapped."""
+
+    SYSTEM = "api"
+
+    def __init__(
+        self, base_url: str, *, timeout_s: float = 10.0, counter: CallCounter | None = None
+    ) -> None:
+        self._http = new_client(base_url, timeout_s)
+        self._counter = counter
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(
+        self, step: str, send: Callable[[], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        return await call(self.SYSTEM, step, send, counter=self._counter)

@@ -7,31 +7,28 @@ from typing import Any
 import httpx
 
 from caserobot.exceptions import BusinessException, ReasonCode, UnexpectedScreen
-from caserobot.legacy._http import CallCounter, call, new_client
+from caserobot.legacy._http import ApiClient
 
 SYSTEM = "e-tjänst"
 
 
-class EServiceClient:
+class EServiceClient(ApiClient):
     """Lists submitted applications, reads one, marks it received."""
 
-    def __init__(
-        self, base_url: str, *, timeout_s: float = 10.0, counter: CallCounter | None = None
-    ) -> None:
-        self._http = new_client(base_url, timeout_s)
-        self._counter = counter
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    SYSTEM = SYSTEM
 
     async def list_submitted(self, case_type: str, *, page_size: int = 500) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         offset = 0
         while True:
-            params = {"status": "submitted", "type": case_type, "limit": page_size, "offset": offset}
-            resp = await call(
-                SYSTEM, "list", lambda: self._http.get("/api/applications", params=params),
-                counter=self._counter,
+            params = {
+                "status": "submitted",
+                "type": case_type,
+                "limit": page_size,
+                "offset": offset,
+            }
+            resp = await self._call(
+                "list", lambda p=params: self._http.get("/api/applications", params=p)
             )
             body = _json(resp, "list")
             page = body.get("items", [])
@@ -41,10 +38,8 @@ class EServiceClient:
                 return items
 
     async def get(self, application_id: str) -> dict[str, Any]:
-        resp = await call(
-            SYSTEM, "read application",
-            lambda: self._http.get(f"/api/applications/{application_id}"),
-            counter=self._counter,
+        resp = await self._call(
+            "read application", lambda: self._http.get(f"/api/applications/{application_id}")
         )
         if resp.status_code == 404:
             raise BusinessException(
@@ -53,15 +48,14 @@ class EServiceClient:
         return _json(resp, "read application")
 
     async def mark_received(self, application_id: str) -> None:
-        resp = await call(
-            SYSTEM, "mark received",
-            lambda: self._http.post(f"/api/applications/{application_id}/received"),
-            counter=self._counter,
+        resp = await self._call(
+            "mark received", lambda: self._http.post(f"/api/applications/{application_id}/received")
         )
         if resp.status_code >= 400:
             raise UnexpectedScreen(
                 f"kunde inte markera {application_id} som mottagen ({resp.status_code})",
-                system=SYSTEM, step="mark received",
+                system=SYSTEM,
+                step="mark received",
             )
 
 

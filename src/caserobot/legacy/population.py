@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from caserobot.exceptions import BusinessException, ReasonCode, UnexpectedScreen
-from caserobot.legacy._http import CallCounter, call, new_client
+from caserobot.legacy._http import ApiClient
 from caserobot.personnummer import mask
 
 SYSTEM = "folkbokföringen (Navet)"
@@ -39,21 +39,11 @@ class PersonRecord:
     children: tuple[str, ...] = field(default_factory=tuple)
 
 
-class PopulationRegisterClient:
-    def __init__(
-        self, base_url: str, *, timeout_s: float = 10.0, counter: CallCounter | None = None
-    ) -> None:
-        self._http = new_client(base_url, timeout_s)
-        self._counter = counter
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+class PopulationRegisterClient(ApiClient):
+    SYSTEM = SYSTEM
 
     async def person(self, pnr12: str) -> PersonRecord:
-        resp = await call(
-            SYSTEM, "personpost", lambda: self._http.get(f"/navet/personpost/{pnr12}"),
-            counter=self._counter,
-        )
+        resp = await self._call("personpost", lambda: self._http.get(f"/navet/personpost/{pnr12}"))
         if resp.status_code == 404:
             raise BusinessException(
                 ReasonCode.PERSON_NOT_FOUND,
@@ -78,7 +68,9 @@ def parse_personpost(xml: bytes) -> PersonRecord:
         raise UnexpectedScreen("ogiltig XML", system=SYSTEM, step="personpost") from exc
     if root.tag != "Personpost":
         raise UnexpectedScreen(f"oväntat rotelement {root.tag}", system=SYSTEM, step="personpost")
-    protected = _text(root, "SkyddadFolkbokforing") == "J" or _text(root, "Sekretessmarkering") == "J"
+    protected = (
+        _text(root, "SkyddadFolkbokforing") == "J" or _text(root, "Sekretessmarkering") == "J"
+    )
     street = _text(root, "Adresser/Folkbokforingsadress/Utdelningsadress2")
     address = (
         Address(

@@ -13,6 +13,7 @@ Two ways to read a screen, chosen per session:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Literal
 
 from playwright.async_api import Browser, BrowserContext, Page
@@ -85,10 +86,8 @@ class CaseSystemSession:
     async def close(self) -> None:
         if self._context is None:
             return
-        try:
+        with contextlib.suppress(PlaywrightError):  # else the session timeout frees the seat
             await self._context.request.get("/logout")
-        except PlaywrightError:
-            pass  # the seat is freed by the session timeout anyway
         await self._context.close()
         self._context = self._page = None
 
@@ -125,7 +124,12 @@ class CaseSystemSession:
                 await self._read(f"/arende/ny?pnr={pnr12}", step), pages.NEW_CASE_FORM, step
             )
             context = self._require_context()
-            data = {"pnr": pnr12, "arendetyp": case_type, "extern_ref": extern_ref, "formtoken": token}
+            data = {
+                "pnr": pnr12,
+                "arendetyp": case_type,
+                "extern_ref": extern_ref,
+                "formtoken": token,
+            }
             self.pages += 1
             # The redirect names the new case; a new case has nothing to read yet.
             resp = await self._guard(
@@ -135,8 +139,13 @@ class CaseSystemSession:
             if resp.status in (302, 303) and location.startswith("/arende/"):
                 case_id = location.removeprefix("/arende/").split("?")[0]
                 return CaseRecord(
-                    case_id=case_id, case_type=case_type, status="", extern_ref=extern_ref,
-                    personnummer=pnr12, diarienummer="", decisions=(),
+                    case_id=case_id,
+                    case_type=case_type,
+                    status="",
+                    extern_ref=extern_ref,
+                    personnummer=pnr12,
+                    diarienummer="",
+                    decisions=(),
                 )
             html = await resp.text()
         if (err := pages.error_text(html)) is not None:
@@ -152,9 +161,7 @@ class CaseSystemSession:
         step = "beslut"
         page = self._require_page()
         outcome_value = pages.OUTCOME_VALUES[outcome]
-        await self._guard(
-            step, page.goto(f"/arende/{case_id}/beslut", wait_until=self._wait_until)
-        )
+        await self._guard(step, page.goto(f"/arende/{case_id}/beslut", wait_until=self._wait_until))
         if self.mode == "classic":
             pages.check_screen(await page.content(), step)
             await page.select_option(pages.DECISION_OUTCOME, outcome_value)
@@ -243,7 +250,9 @@ class CaseSystemSession:
         try:
             return await awaitable
         except PlaywrightTimeout as exc:
-            raise LegacyTimeout("ärendesystemet svarade inte i tid", system=SYSTEM, step=step) from exc
+            raise LegacyTimeout(
+                "ärendesystemet svarade inte i tid", system=SYSTEM, step=step
+            ) from exc
         except PlaywrightError as exc:
             message = str(exc).splitlines()[0]
             raise LegacySystemUnavailable(message, system=SYSTEM, step=step) from exc
@@ -265,7 +274,6 @@ class CaseSystemSession:
 
 def _is_decision_post(url: str) -> bool:
     return url.split("?")[0].endswith("/beslut")
-
 
 
 def _is_decoration(url: str) -> bool:

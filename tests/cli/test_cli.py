@@ -1,0 +1,97 @@
+"""The CLI as a user meets it: help, views over a real run, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from caserobot.cli import (
+    app,
+    commands,  # noqa: F401 - registers the commands
+)
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["demo", "run", "robots", "exceptions", "report", "decide"])
+def test_every_command_has_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_report_without_runs_says_what_to_do(platform_settings) -> None:
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 1
+    assert "caserobot demo" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_unknown_robot_is_a_clear_error(platform_settings) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "caserobot.cli.__main__", "run", "nosuchrobot"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "nosuchrobot" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.browser
+def test_views_after_a_run(platform_settings, fresh_standins, tmp_path) -> None:
+    from caserobot import registry
+    from caserobot.db import init_db
+    from caserobot.queue import WorkQueue
+    from tests.utils.e2e import run_engine
+
+    db = init_db(platform_settings)
+    registry.register_robot(
+        db.sessions,
+        name="skolskjuts",
+        version="1.0.0",
+        owner="test",
+        case_type="skolskjuts",
+        legacy_systems=["arendesystem"],
+    )
+    run = registry.start_run(db.sessions, "skolskjuts", trigger="test")
+    fresh_standins.generate(12, seed=31, malformed_share=0.1)
+    run_engine(platform_settings, WorkQueue(db.sessions), run_id=run.id)
+
+    robots = runner.invoke(app, ["robots"])
+    assert robots.exit_code == 0 and "skolskjuts" in robots.output and "1.0.0" in robots.output
+
+    exceptions = runner.invoke(app, ["exceptions"], env={"COLUMNS": "200"})
+    assert exceptions.exit_code == 0
+    open_items = registry.list_exception_items(db.sessions)
+    assert open_items and f"Undantagskön ({len(open_items)} öppna)" in exceptions.output
+
+    excel = tmp_path / "r.xlsx"
+    report = runner.invoke(
+        app, ["report", str(run.id), "--excel", str(excel)], env={"COLUMNS": "200"}
+    )
+    assert report.exit_code == 0, report.output
+    assert "Summa" in report.output and excel.exists()
+    from openpyxl import load_workbook
+
+    wb = load_workbook(excel)
+    summary = {r[0]: r[1] for r in wb["Sammanfattning"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Summa ansökningar"] == 12
+    outcomes = [
+        v
+        for k, v in summary.items()
+        if k
+        in (
+            "Beviljat (automatiskt)",
+            "Avslaget (automatiskt)",
+            "Till handläggare (regel)",
+            "Felaktig ansökan (till handläggare)",
+            "Systemfel (till administratör)",
+            "Ej färdigbehandlat",
+        )
+    ]
+    assert sum(outcomes) == 12
