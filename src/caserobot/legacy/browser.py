@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-features=BackForwardCache,Translate,MediaRouter,OptimizationHints",
+    "--disable-extensions",
+    "--blink-settings=imagesEnabled=false",
 ]
 
 
