@@ -62,7 +62,7 @@ def test_views_after_a_run(platform_settings, fresh_standins, tmp_path) -> None:
     fresh_standins.generate(12, seed=31, malformed_share=0.1)
     run_engine(platform_settings, WorkQueue(db.sessions), run_id=run.id)
 
-    robots = runner.invoke(app, ["robots"])
+    robots = runner.invoke(app, ["robots"], env={"COLUMNS": "200"})
     assert robots.exit_code == 0 and "skolskjuts" in robots.output and "1.0.0" in robots.output
 
     exceptions = runner.invoke(app, ["exceptions"], env={"COLUMNS": "200"})

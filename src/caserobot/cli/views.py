@@ -13,12 +13,11 @@ from caserobot.cli import app
 from caserobot.personnummer import mask
 from caserobot.settings import get_settings
 
-console = Console()
-
 
 @app.command()
 def robots() -> None:
     """List the robots: manifests in robots/ and what the registry knows of their runs."""
+    console = Console()
     from caserobot import registry
     from caserobot.db import init_db
     from caserobot.robots import list_manifests
@@ -51,6 +50,7 @@ def exceptions(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many")] = 50,
 ) -> None:
     """The caseworkers' exception queue: open items with reason and recommendation."""
+    console = Console()
     from caserobot import registry
     from caserobot.db import init_db
 
@@ -79,6 +79,7 @@ def report(
     excel: Annotated[Path | None, typer.Option(help="Also write the Excel report here")] = None,
 ) -> None:
     """Print a run's report (counts by outcome, exceptions by reason, durations)."""
+    console = Console()
     from caserobot import registry
     from caserobot.db import init_db
     from caserobot.reports import build_run_report, print_summary, write_excel
