@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from caserobot.db import utcnow
 from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
 
 OUTCOME_LABELS = {
@@ -95,7 +96,8 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
             run_id=run.id,
             robot=run.robot,
             started_at=_iso(run.started_at),
-            finished_at=_iso(run.finished_at),
+            # a report made at the end of a run (the flow's last task) is made "now"
+            finished_at=_iso(run.finished_at or utcnow()),
         )
         for item, decision, exc in rows:
             report.cases.append(_case_line(item, decision, exc))

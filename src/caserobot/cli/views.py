@@ -13,6 +13,8 @@ from caserobot.cli import app
 from caserobot.personnummer import mask
 from caserobot.settings import get_settings
 
+_OUTCOMES = {"granted": "bevilja", "denied": "avslå"}
+
 
 @app.command()
 def robots() -> None:
@@ -59,15 +61,19 @@ def exceptions(
     if reason:
         items = [i for i in items if reason in i.reason_codes]
     t = Table(title=f"Undantagskön ({len(items)} öppna)", title_justify="left")
-    for col in ("#", "Ärendetyp", "Ansökan", "Orsak", "Rekommendation", "Beskrivning"):
-        t.add_column(col, overflow="fold")
+    t.add_column("#", justify="right")
+    t.add_column("Ärendetyp", no_wrap=True)
+    t.add_column("Ansökan", no_wrap=True)
+    t.add_column("Orsak", overflow="fold")
+    t.add_column("Rek.", no_wrap=True)
+    t.add_column("Beskrivning", overflow="ellipsis", no_wrap=True, ratio=1)
     for i in items[:limit]:
         t.add_row(
             str(i.id),
             i.case_type,
             i.application_id,
             ", ".join(i.reason_codes),
-            i.recommended_outcome or "–",
+            _OUTCOMES.get(i.recommended_outcome or "", "–"),
             mask(i.detail),
         )
     console.print(t)
