@@ -66,7 +66,7 @@ def exceptions(
     t.add_column("Ansökan", no_wrap=True)
     t.add_column("Orsak", overflow="fold")
     t.add_column("Rek.", no_wrap=True)
-    t.add_column("Beskrivning", overflow="ellipsis", no_wrap=True, ratio=1)
+    t.add_column("Beskrivning", overflow="ellipsis", no_wrap=True, max_width=70)
     for i in items[:limit]:
         t.add_row(
             str(i.id),
