@@ -61,16 +61,15 @@ def exceptions(
     if reason:
         items = [i for i in items if reason in i.reason_codes]
     t = Table(title=f"Undantagskön ({len(items)} öppna)", title_justify="left")
-    t.add_column("#", justify="right")
-    t.add_column("Ärendetyp", no_wrap=True)
-    t.add_column("Ansökan", no_wrap=True)
-    t.add_column("Orsak", overflow="fold")
-    t.add_column("Rek.", no_wrap=True)
-    t.add_column("Beskrivning", overflow="ellipsis", no_wrap=True, max_width=70)
+    t.add_column("#", justify="right", min_width=3)
+    t.add_column("Ansökan", no_wrap=True, min_width=21)
+    t.add_column("Orsak", min_width=14)
+    t.add_column("Rek.", no_wrap=True, min_width=7)
+    detail_width = max(20, console.width - 64)
+    t.add_column("Beskrivning", overflow="ellipsis", no_wrap=True, max_width=detail_width)
     for i in items[:limit]:
         t.add_row(
             str(i.id),
-            i.case_type,
             i.application_id,
             ", ".join(i.reason_codes),
             _OUTCOMES.get(i.recommended_outcome or "", "–"),
