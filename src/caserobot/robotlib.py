@@ -14,6 +14,7 @@ from typing import Any
 from robot.api import Failure, logger
 from robot.api.deco import keyword, library
 
+from caserobot import logs
 from caserobot.exceptions import CaseRobotError
 from caserobot.personnummer import mask
 from caserobot.settings import get_settings
@@ -33,6 +34,7 @@ class CaseRobot:
     """
 
     def __init__(self) -> None:
+        logs.install()
         self._settings = get_settings()
 
     @keyword("Process Work Items")

@@ -59,3 +59,24 @@ def test_robot_fails_clearly_when_the_case_system_is_down(platform_settings, tmp
     model = ExecutionResult(str(tmp_path / "out" / "output.xml"))
     message = model.suite.tests[0].message
     assert "ärendesystemet" in message and "Traceback" not in message
+
+
+def test_robot_log_never_shows_a_personnummer(platform_settings, fresh_standins, tmp_path):
+    import asyncio
+    import re
+
+    from caserobot.intake import intake
+
+    fresh_standins.generate(4, seed=2, malformed_share=0.0)
+    queue = WorkQueue(init_db(platform_settings).sessions)
+    asyncio.run(intake(platform_settings, queue, "skolskjuts"))
+    result = run_robot(
+        load_manifest("skolskjuts"),
+        tmp_path / "out",
+        variables={"SEATS": 1},
+        env={**isolated_env(platform_settings), "ROBOT_SYSLOG_FILE": "NONE"},
+    )
+    assert result.status == "PASS"
+    xml = (tmp_path / "out" / "output.xml").read_text()
+    assert "decided:" in xml or "referred:" in xml
+    assert not re.search(r"\b(19|20)\d{6}-?\d{4}\b", xml)

@@ -15,6 +15,8 @@ app = typer.Typer(
 
 def main() -> None:
     # Import for the side effect of registering commands.
+    from caserobot import logs
     from caserobot.cli import commands  # noqa: F401
 
+    logs.install()
     app()
