@@ -16,6 +16,12 @@ A file holds a list of cases::
         # or, for a case that must be refused:
         # error: {type: InputError, field: as_of}
 
+Case types that calculate an amount (ekonomiskt bistånd) may also expect ``amount``,
+``norm``, ``reasonable_costs`` and ``counted_income`` (whole kronor), ``lines`` (each a
+partial calculation line, e.g. ``{item: rent, counted: 7000}``, that some line must
+match), ``motivering_contain`` (substrings of the motivering), and for an error
+``detail_contains`` (a substring of its message).
+
 Only directories named after a registered case type are collected, so fixtures of
 invalid files elsewhere under ``tests/rules`` are left alone.
 """
@@ -33,6 +39,7 @@ from caserobot import exceptions
 from caserobot.rules import Decision, case_types, decide
 
 CASE_KEYS = {"name", "description", "as_of", "input", "expected"}
+AMOUNT_KEYS = ("amount", "norm", "reasonable_costs", "counted_income")
 EXPECTED_KEYS = {
     "outcome",
     "recommended_outcome",
@@ -42,6 +49,12 @@ EXPECTED_KEYS = {
     "failed",
     "reasons_contain",
     "error",
+    "amount",
+    "norm",
+    "reasonable_costs",
+    "counted_income",
+    "lines",
+    "motivering_contain",
 }
 
 
@@ -128,6 +141,9 @@ class RuleCase(pytest.Item):
                     [f"error field: expected {field!r}, got {getattr(exc, 'field', None)!r}"],
                     None,
                 ) from exc
+            fragment = error.get("detail_contains")
+            if fragment is not None and fragment not in str(exc):
+                raise RuleCaseFailure([f"error: no {fragment!r} in {str(exc)!r}"], None) from exc
             return
         raise RuleCaseFailure(
             [f"expected {error['type']}, got outcome {decision.outcome}"], decision
@@ -150,7 +166,7 @@ class RuleCase(pytest.Item):
 
 def _compare(decision: Decision, expected: dict[str, Any]) -> list[str]:
     problems = []
-    for key in ("outcome", "recommended_outcome"):
+    for key in ("outcome", "recommended_outcome", *AMOUNT_KEYS):
         if key in expected and getattr(decision, key) != expected[key]:
             problems.append(f"{key}: expected {expected[key]!r}, got {getattr(decision, key)!r}")
     if "reason_codes" in expected:
@@ -174,4 +190,12 @@ def _compare(decision: Decision, expected: dict[str, Any]) -> list[str]:
     for fragment in expected.get("reasons_contain", []):
         if fragment not in text:
             problems.append(f"reasons: no {fragment!r}")
+    for fragment in expected.get("motivering_contain", []):
+        if fragment not in decision.motivering:
+            problems.append(f"motivering: no {fragment!r}")
+    lines = [line.model_dump(mode="json") for line in decision.calculation]
+    for want in expected.get("lines", []):
+        if not any(all(line.get(k) == v for k, v in want.items()) for line in lines):
+            near = [ln for ln in lines if ln.get("item") == want.get("item")] or lines
+            problems.append(f"lines: none matches {want}; got {near}")
     return problems

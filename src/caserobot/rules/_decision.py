@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from caserobot.exceptions import ReasonCode
+from caserobot.rules._calculation import Calculation, CalculationLine, kronor, render_calculation
 from caserobot.rules._parameters import ParameterUse
 from caserobot.rules._rule_set import RuleSet
 
@@ -70,6 +71,10 @@ class Decision(BaseModel):
     consumers can always read it). ``reasons`` are the decisive circumstances (FL 32 §):
     for ``denied`` every condition that failed, for ``granted`` every condition met, and
     for ``refer`` first why a person must decide, then the basis of the recommendation.
+
+    Case types that calculate an amount by a means test (ekonomiskt bistånd) also fill
+    ``amount``, ``norm``, ``reasonable_costs``, ``counted_income`` and ``calculation``;
+    for the others these are null and empty.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -87,6 +92,17 @@ class Decision(BaseModel):
     inputs: dict[str, Any] = Field(description="The validated, normalised input")
     trace: Trace
     motivering: str = Field(description="Swedish text for the case system's decision form")
+    amount: int | None = Field(
+        default=None,
+        description="Whole kronor granted (for refer: recommended); 0 if denied; null if the "
+        "case type calculates no amount",
+    )
+    norm: int | None = Field(default=None, description="Whole kronor; means tests only")
+    reasonable_costs: int | None = Field(default=None, description="Whole kronor")
+    counted_income: int | None = Field(default=None, description="Whole kronor")
+    calculation: list[CalculationLine] = Field(
+        default_factory=list, description="Every norm, cost and income line of the amount"
+    )
 
     def failed_rules(self) -> list[str]:
         """Ids of the conditions that were not met."""
@@ -100,6 +116,7 @@ def render_motivering(
     referrals: list[str],
     basis: list[str],
     trace: Trace,
+    calculation: Calculation | None = None,
 ) -> str:
     """Build the Swedish motivering: decision, decisive facts, rules, how to appeal.
 
@@ -107,16 +124,21 @@ def render_motivering(
     rests on and the circumstances that were decisive, in plain language.
     """
     subject = f"Ansökan om {rule_set.decision_subject}"
+    verb = _VERB[recommended]
+    if calculation is not None and recommended == "granted":
+        verb += f" med {kronor(calculation.amount)}"
     lines: list[str] = []
     if referrals:
-        lines += ["Förslag till beslut", f"{subject} bör {_VERB[recommended]}.", ""]
+        lines += ["Förslag till beslut", f"{subject} bör {verb}.", ""]
         lines += ["Ärendet ska prövas av en handläggare eftersom:"]
         lines += [f"- {r}" for r in referrals]
         lines += ["", "Underlag för förslaget:"]
         lines += [f"- {r}" for r in basis]
     else:
-        lines += ["Beslut", f"{subject} {_VERB[recommended]}.", "", "Skäl för beslutet:"]
+        lines += ["Beslut", f"{subject} {verb}.", "", "Skäl för beslutet:"]
         lines += [f"- {r}" for r in basis]
+    if calculation is not None:
+        lines += ["", *render_calculation(calculation)]
     lines += ["", "Tillämpade regler:"]
     lines += [f"- {s.title} ({s.legal_reference})" for s in trace if s.decisive]
     lines.append("")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from caserobot.exceptions import ConfigurationError, InputError, ReasonCode
+from caserobot.rules._calculation import Calculation
 from caserobot.rules._decision import Decision, Trace, TraceStep, render_motivering
 from caserobot.rules._parameters import ParameterSet, ParameterUse, load_parameters
 from caserobot.rules._rule_set import RuleSet, load_rule_set
@@ -223,6 +224,7 @@ class Evaluation:
         self._checks: list[tuple[int, Check]] = []
         self._referrals: list[tuple[int, Referral]] = []
         self._uses: list[ParameterUse] | None = None
+        self._calculation: Calculation | None = None
 
     def apply(self, rule_id: str, **inputs: Any) -> Any:
         """Apply a rule to keyword inputs and record the step. Returns the rule's result."""
@@ -269,12 +271,25 @@ class Evaluation:
         self._steps.append(step)
         return result
 
+    @property
+    def parameters_path(self) -> Path:
+        """The parameters file, for a rule's own :class:`ConfigurationError`."""
+        return self._loaded.parameters.path
+
     def param(self, name: str, key: str | None = None) -> Any:
         """The value of a parameter in force on ``as_of``; recorded on the current step."""
         use = self._loaded.parameters.use(name, self.as_of, key)
         if self._uses is not None:
             self._uses.append(use)
         return use.value
+
+    def record_calculation(self, calculation: Calculation) -> None:
+        """Attach the amount's calculation; the decision carries it and its sums.
+
+        The amount recorded is the calculation's for a grant and 0 for a refusal (for a
+        referral: the recommended one's).
+        """
+        self._calculation = calculation
 
     def decision(self, inputs: dict[str, Any]) -> Decision:
         """Combine the recorded checks and referrals into a decision."""
@@ -290,6 +305,16 @@ class Evaluation:
         basis = [c.reason for _, c in decisive]
         referrals = [r.reason for _, r in self._referrals]
         trace = Trace([TraceStep(**s) for s in self._steps])
+        calc = self._calculation
+        amounts: dict[str, Any] = {}
+        if calc is not None:
+            amounts = {
+                "amount": calc.amount if recommended == "granted" else 0,
+                "norm": calc.norm,
+                "reasonable_costs": calc.reasonable_costs,
+                "counted_income": calc.counted_income,
+                "calculation": calc.lines,
+            }
         return Decision(
             outcome="refer" if referrals else recommended,
             recommended_outcome=recommended,
@@ -302,8 +327,9 @@ class Evaluation:
             inputs=inputs,
             trace=trace,
             motivering=render_motivering(
-                self.rule_set, self.as_of, recommended, referrals, basis, trace
+                self.rule_set, self.as_of, recommended, referrals, basis, trace, calc
             ),
+            **amounts,
         )
 
 

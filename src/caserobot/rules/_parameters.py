@@ -14,6 +14,8 @@ A ``parameters.yaml`` maps parameter names to::
 
 A value is a scalar or a table (a flat mapping, e.g. a norm table keyed by age band).
 The value in force on a date is the one with the latest effective date on or before it.
+An entry's ``note`` travels with the value into the trace (e.g. "ESTIMATE: …"); on a
+``null`` entry it says why nothing is in force, and the lookup error quotes it.
 """
 
 from __future__ import annotations
@@ -87,12 +89,16 @@ class Parameter(BaseModel):
 
     def entry_at(self, as_of: date) -> tuple[date, DatedValue] | None:
         """The entry in force on ``as_of``, or None if none is (not yet or repealed)."""
+        found = self.latest_entry(as_of)
+        return None if found is None or found[1].value is None else found
+
+    def latest_entry(self, as_of: date) -> tuple[date, DatedValue] | None:
+        """The latest entry on or before ``as_of``, even a ``null`` one (a repeal)."""
         starts = [d for d in self.values if d <= as_of]
         if not starts:
             return None
         start = max(starts)
-        entry = self.values[start]
-        return None if entry.value is None else (start, entry)
+        return start, self.values[start]
 
 
 class ParameterUse(BaseModel):
@@ -106,6 +112,7 @@ class ParameterUse(BaseModel):
     unit: str
     valid_from: date
     legal_reference: str
+    note: str | None = None
 
 
 class ParameterSet:
@@ -136,10 +143,12 @@ class ParameterSet:
         found = param.entry_at(as_of)
         if found is None:
             dates = ", ".join(d.isoformat() for d in sorted(param.values))
+            repeal = param.latest_entry(as_of)
+            why = f": {repeal[1].note}" if repeal and repeal[1].note else ""
             raise ConfigurationError(
                 str(self.path),
                 f"parameter {name!r} has no value in force on {as_of.isoformat()} "
-                f"(effective dates: {dates})",
+                f"(effective dates: {dates}){why}",
             )
         start, entry = found
         value: Any = entry.value
@@ -161,6 +170,7 @@ class ParameterSet:
             unit=param.unit,
             valid_from=start,
             legal_reference=entry.legal_reference or param.legal_reference,
+            note=entry.note,
         )
 
     def value(self, name: str, as_of: date, key: str | None = None) -> Any:
