@@ -45,6 +45,20 @@ class ReasonCode(StrEnum):
     TAXI_REQUESTED = "taxi_requested"
     PROTECTED_IDENTITY = "protected_identity"
     FORSKOLEKLASS = "forskoleklass"
+    # Rules say a person must decide: ekonomiskt bistånd (Trelleborg's checks and more)
+    FIRST_APPLICATION = "first_application"
+    REGISTER_MISMATCH = "register_mismatch"
+    CHANGED_SINCE_PREVIOUS = "changed_since_previous"
+    NO_LABOUR_MARKET_PLAN = "no_labour_market_plan"
+    RENT_ABOVE_CAP = "rent_above_cap"
+    SPECIAL_EXPENSES = "special_expenses"
+    ASSETS_DECLARED = "assets_declared"
+    HEALTH_DATA_DECISIVE = "health_data_decisive"
+    SAMORDNINGSNUMMER = "samordningsnummer"
+    NOT_REGISTERED_IN_MUNICIPALITY = "not_registered_in_municipality"
+    ADULT_CHILD = "adult_child"
+    NORM_ESTIMATED = "norm_estimated"
+    PROPOSED_REFUSAL = "proposed_refusal"
     # The robot gave up on a system problem
     APPLICATION_ERROR = "application_error"
 

@@ -86,7 +86,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_unknown_case_type(input_file: Path) -> None:
     line = _fails(["decide", "bygglov", "-i", str(input_file)])
-    assert line == "error: case_type: unknown case type 'bygglov' (known: skolskjuts)"
+    assert line == (
+        "error: case_type: unknown case type 'bygglov' (known: ekonomiskt_bistand, skolskjuts)"
+    )
 
 
 @pytest.mark.parametrize("bad", ["2026-13-01", "1/8/2026", "igår"])
@@ -110,7 +112,11 @@ def test_help_describes_usage() -> None:
 def test_case_types_command() -> None:
     result = runner.invoke(app, ["case-types", "--as-of", "2026-08-01"])
     assert result.exit_code == 0
-    assert result.stdout.split("\t")[:3] == ["skolskjuts", "nacka-skolskjuts@1.0", "Nacka"]
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [row[:3] for row in rows] == [
+        ["ekonomiskt_bistand", "nacka-ekonomiskt-bistand@1.0", "Nacka"],
+        ["skolskjuts", "nacka-skolskjuts@1.0", "Nacka"],
+    ]
 
 
 def test_installed_command_end_to_end(input_file: Path, valid_input: dict) -> None:

@@ -150,4 +150,4 @@ def test_public_surface() -> None:
         "load_rule_set",
         "register",
     ]
-    assert caserobot.rules.case_types() == ["skolskjuts"]
+    assert caserobot.rules.case_types() == ["ekonomiskt_bistand", "skolskjuts"]

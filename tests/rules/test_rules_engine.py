@@ -199,4 +199,6 @@ def test_unknown_case_type() -> None:
     with pytest.raises(InputError) as info:
         decide("bygglov", {}, date(2026, 1, 1))
     assert info.value.field == "case_type"
-    assert "unknown case type 'bygglov' (known: skolskjuts)" in info.value.detail
+    assert (
+        "unknown case type 'bygglov' (known: ekonomiskt_bistand, skolskjuts)" in info.value.detail
+    )

@@ -78,6 +78,9 @@ def decide(
     Output keys: outcome (granted, denied or refer), recommended_outcome, reasons,
     reason_codes, rule_set, as_of, inputs, trace (every rule applied) and motivering.
 
+    ekonomiskt_bistand adds amount, norm, reasonable_costs, counted_income (whole kronor)
+    and calculation (every norm, cost and income line).
+
     Writes to no system. Bad input: one line on stderr, exit code 2.
 
     Example: caserobot decide skolskjuts --input ansokan.json --as-of 2026-08-01

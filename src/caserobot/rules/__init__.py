@@ -21,7 +21,7 @@ from caserobot.rules._parameters import Parameter, ParameterSet, ParameterUse, l
 from caserobot.rules._rule_set import RuleSet, RuleSpec, load_rule_set
 
 # Case types register themselves on import.
-from caserobot.rules import skolskjuts  # noqa: E402, F401  isort: skip
+from caserobot.rules import ekonomiskt_bistand, skolskjuts  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "CaseType",

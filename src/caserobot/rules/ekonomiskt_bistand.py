@@ -1,0 +1,348 @@
+"""Ekonomiskt bistånd (försörjningsstöd) for one month, on the Trelleborg model.
+
+Facts and sources: ``/work/shared/domain/case-rules.md`` section 1; rule texts and
+figures: ``config/rules/ekonomiskt_bistand/``. In short::
+
+    amount = max(0, riksnorm(household) + reasonable costs − counted income)
+
+in whole kronor, with rent capped by the municipality's cap, 25 % of salary disregarded
+under jobbstimulans and children's work income disregarded up to one prisbasbelopp a
+year. The robot grants standard cases; Trelleborg's checks (first application, registers,
+changes, labour-market plan) and the other reasons below send a case to a caseworker
+with the recommended outcome and amount. A proposed refusal also goes to a caseworker
+unless the municipality's policy (``policy_automate_refusals``) automates refusals.
+
+Input: :class:`~caserobot.rules._eb_input.EkonomisktBistandInput`; household rules:
+:mod:`caserobot.rules._eb_household`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caserobot.exceptions import ConfigurationError, ReasonCode
+from caserobot.rules._calculation import Calculation, CalculationLine, kronor
+from caserobot.rules._eb_amounts import (
+    INCOME_TREATMENTS,
+    Line,
+    child_counted,
+    cost_lines,
+    income_lines,
+    jobbstimulans_status,
+    personal_lines,
+    shared_line,
+)
+from caserobot.rules._eb_household import IN_HOUSEHOLD, classify, household_kind
+from caserobot.rules._eb_input import EkonomisktBistandInput
+from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
+
+CASE_TYPE = register(CaseType("ekonomiskt_bistand", EkonomisktBistandInput))
+
+# ---- referrals on the application's flags: a person decides ------------------------
+
+# (rule id, input field, value that refers, reason code, reason in Swedish)
+FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
+    (
+        "first_application",
+        "first_application",
+        True,
+        ReasonCode.FIRST_APPLICATION,
+        "Det är en första ansökan. Den första utredningen, med bedömning av arbetsförmågan, "
+        "görs alltid av en handläggare.",
+    ),
+    (
+        "register_mismatch",
+        "register_matches_declared",
+        False,
+        ReasonCode.REGISTER_MISMATCH,
+        "Inkomstuppgifterna i registren (Försäkringskassan, Skatteverket, CSN, a-kassa) "
+        "stämmer inte med dem som anges i ansökan.",
+    ),
+    (
+        "changed_since_previous",
+        "changed_since_previous",
+        True,
+        ReasonCode.CHANGED_SINCE_PREVIOUS,
+        "Uppgifterna skiljer sig från föregående ansökan (hushåll, adress, boendekostnad eller "
+        "inkomsttyper).",
+    ),
+    (
+        "labour_market_plan",
+        "active_labour_market_plan",
+        False,
+        ReasonCode.NO_LABOUR_MARKET_PLAN,
+        "Sökanden har ingen aktiv arbetsmarknadsplanering.",
+    ),
+    (
+        "protected_identity",
+        "protected_identity",
+        True,
+        ReasonCode.PROTECTED_IDENTITY,
+        "Någon i hushållet har skyddade personuppgifter. Sådana ärenden handläggs av en "
+        "handläggare.",
+    ),
+    (
+        "samordningsnummer",
+        "samordningsnummer",
+        True,
+        ReasonCode.SAMORDNINGSNUMMER,
+        "Sökanden har samordningsnummer och är inte folkbokförd i Sverige.",
+    ),
+    (
+        "registered_in_municipality",
+        "registered_in_municipality",
+        False,
+        ReasonCode.NOT_REGISTERED_IN_MUNICIPALITY,
+        "Sökanden är inte folkbokförd i {municipality} kommun. En handläggare prövar vilken "
+        "kommun som ansvarar för biståndet.",
+    ),
+    (
+        "special_expenses",
+        "special_expenses",
+        True,
+        ReasonCode.SPECIAL_EXPENSES,
+        "Ansökan gäller också särskilda utgifter (till exempel tandvård, glasögon eller "
+        "möbler), som prövas individuellt.",
+    ),
+    (
+        "assets_declared",
+        "assets_declared",
+        True,
+        ReasonCode.ASSETS_DECLARED,
+        "Sökanden har uppgett tillgångar eller banksaldo, som ska prövas innan bistånd kan "
+        "beviljas.",
+    ),
+    (
+        "health_data",
+        "health_data_decisive",
+        True,
+        ReasonCode.HEALTH_DATA_DECISIVE,
+        "Bedömningen grundas på uppgifter om hälsa (till exempel läkarintyg). Ett sådant "
+        "beslut ska fattas av en handläggare (dataskyddsförordningen art. 22.4).",
+    ),
+]
+
+
+def _register_flag(
+    rule_id: str, field: str, refer_when: bool, code: ReasonCode, reason: str
+) -> None:
+    def rule(ev: Evaluation, **inputs: bool) -> Referral | None:
+        if inputs[field] is not refer_when:
+            return None
+        return Referral(code, reason.format(municipality=ev.rule_set.municipality))
+
+    CASE_TYPE.rule(rule_id, kind="referral")(rule)
+
+
+for _flag in FLAG_REFERRALS:
+    _register_flag(*_flag)
+
+
+# ---- the household and the riksnorm ------------------------------------------------
+
+
+@CASE_TYPE.rule("household", kind="value")
+def _household(ev: Evaluation, household: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each member's age on the decision date, category and norm band."""
+    return classify(household, ev.as_of)
+
+
+@CASE_TYPE.rule("adult_child", kind="referral")
+def _adult_child(ev: Evaluation, adult_children: list[dict[str, Any]]) -> Referral | None:
+    if not adult_children:
+        return None
+    who = " och ".join(
+        f"{m['label']}, som {'har fyllt 21' if m['age'] >= 21 else 'inte går i skolan'}"
+        for m in adult_children
+    )
+    return Referral(
+        ReasonCode.ADULT_CHILD,
+        f"I hushållet finns {who}. Ett barn som fyllt 18 och inte går i skolan, eller som "
+        "fyllt 21, ingår inte i föräldrarnas försörjningsstöd utan är ett eget ärende. I "
+        "förslaget räknas personen in i hushållets storlek men inte i normen eller inkomsterna.",
+    )
+
+
+@CASE_TYPE.rule("norm_personal", kind="value")
+def _norm_personal(ev: Evaluation, members: list[dict[str, Any]]) -> list[Line]:
+    return personal_lines(members, ev.param)
+
+
+@CASE_TYPE.rule("norm_shared", kind="value")
+def _norm_shared(ev: Evaluation, household_size: int, in_household: int) -> Line:
+    return shared_line(household_size, in_household, ev.param)
+
+
+@CASE_TYPE.rule("norm_estimated", kind="referral")
+def _norm_estimated(ev: Evaluation, household_kind: str, norm: int) -> Referral | None:
+    if not ev.param("riksnorm_estimated") or not ev.param("policy_refer_estimated_norm"):
+        return None
+    official = ev.param("riksnorm_official_totals")
+    if official.get(household_kind) == norm:
+        return None  # the norm equals an official total: nothing estimated in it
+    return Referral(
+        ReasonCode.NORM_ESTIMATED,
+        f"Riksnormen för {ev.as_of.year} finns i regeldata bara som uppskattning per "
+        "åldersgrupp och hushållsstorlek. Normen för hushållet ska kontrolleras mot den "
+        "officiella tabellen.",
+    )
+
+
+# ---- costs ------------------------------------------------------------------------
+
+
+@CASE_TYPE.rule("reasonable_costs", kind="value")
+def _reasonable_costs(ev: Evaluation, costs: dict[str, int], rent_cap: int | None) -> list[Line]:
+    return cost_lines(costs, rent_cap)
+
+
+@CASE_TYPE.rule("rent_cap", kind="referral")
+def _rent_cap(ev: Evaluation, rent: int, rent_cap: int | None) -> Referral | None:
+    if rent_cap is None or rent <= rent_cap:
+        return None
+    return Referral(
+        ReasonCode.RENT_ABOVE_CAP,
+        f"Boendekostnaden {kronor(rent)} är högre än kommunens tak {kronor(rent_cap)} för "
+        f"hushållet. I förslaget räknas {kronor(rent_cap)}; om en högre kostnad är skälig "
+        "prövas individuellt.",
+    )
+
+
+# ---- incomes ----------------------------------------------------------------------
+
+
+@CASE_TYPE.rule("jobbstimulans", kind="value")
+def _jobbstimulans(ev: Evaluation, consecutive_months_on_support: int) -> dict[str, Any]:
+    """Whether a share of salary is disregarded; the reading is in parameters.yaml."""
+    months = ev.param("jobbstimulans_months")
+    status = jobbstimulans_status(
+        consecutive_months_on_support, months["qualifying"], months["duration"]
+    )
+    status["percent"] = ev.param("jobbstimulans_percent") if status["active"] else 0
+    return status
+
+
+@CASE_TYPE.rule("child_work_income", kind="value")
+def _child_work_income(
+    ev: Evaluation, this_month: dict[str, int], this_year: dict[str, int]
+) -> dict[str, Any]:
+    """Per child, the part of this month's work income above one prisbasbelopp a year."""
+    allowance = ev.param("prisbasbelopp")
+    return {"allowance": allowance, "counted": child_counted(this_month, this_year, allowance)}
+
+
+@CASE_TYPE.rule("counted_income", kind="value")
+def _counted_income(
+    ev: Evaluation,
+    incomes: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    jobbstimulans: dict[str, Any] | None,
+    child_work_income: dict[str, Any] | None,
+) -> list[Line]:
+    treatment = ev.param("income_treatment")
+    for kind in sorted({income["type"] for income in incomes}):
+        if treatment.get(kind) not in INCOME_TREATMENTS:
+            raise ConfigurationError(
+                str(ev.parameters_path),
+                f"income_treatment (in force {ev.as_of.isoformat()}) must map {kind!r} to one "
+                f"of {', '.join(INCOME_TREATMENTS)}; it has {treatment.get(kind)!r}",
+            )
+    percent = jobbstimulans["percent"] if jobbstimulans else None
+    return income_lines(incomes, members, treatment, percent, child_work_income)
+
+
+# ---- the decision -----------------------------------------------------------------
+
+
+@CASE_TYPE.rule("need")
+def _need(ev: Evaluation, norm: int, reasonable_costs: int, counted_income: int) -> Check:
+    need = norm + reasonable_costs
+    if counted_income < need:
+        return Check(
+            True,
+            f"Hushållets norm är {kronor(norm)} och de skäliga kostnaderna "
+            f"{kronor(reasonable_costs)}, sammanlagt {kronor(need)}. Inkomsterna som räknas är "
+            f"{kronor(counted_income)}. Försörjningsstöd beviljas med mellanskillnaden, "
+            f"{kronor(need - counted_income)}.",
+        )
+    surplus = "" if counted_income == need else f" (normöverskott {kronor(counted_income - need)})"
+    return Check(
+        False,
+        f"Hushållets inkomster som räknas, {kronor(counted_income)}, täcker normen och de "
+        f"skäliga kostnaderna, sammanlagt {kronor(need)}{surplus}. Hushållet har därför inte "
+        "rätt till försörjningsstöd för månaden.",
+    )
+
+
+@CASE_TYPE.rule("outcome_policy", kind="referral")
+def _outcome_policy(ev: Evaluation, proposed: str) -> Referral | None:
+    if proposed != "denied" or ev.param("policy_automate_refusals"):
+        return None
+    return Referral(
+        ReasonCode.PROPOSED_REFUSAL,
+        "Förslaget är avslag. Beslut om avslag fattas av en handläggare; den automatiserade "
+        "beslutsfunktionen beslutar bara om bifall.",
+    )
+
+
+@CASE_TYPE.evaluator
+def evaluate(ev: Evaluation, data: EkonomisktBistandInput) -> None:
+    """Apply the rules; the engine turns the results into a decision."""
+    for rule_id, field, *_ in FLAG_REFERRALS:
+        ev.apply(rule_id, **{field: getattr(data, field)})
+
+    raw = data.model_dump(mode="json")
+    members = ev.apply("household", household=raw["household"])
+    ev.apply("adult_child", adult_children=[m for m in members if m["category"] == "adult_child"])
+    in_household = [m for m in members if m["category"] in IN_HOUSEHOLD]
+    # New lists throughout: a rule's result is kept in the trace as it was returned.
+    lines = [
+        *ev.apply("norm_personal", members=in_household),
+        ev.apply("norm_shared", household_size=len(members), in_household=len(in_household)),
+    ]
+    ev.apply(
+        "norm_estimated",
+        household_kind=household_kind(members),
+        norm=sum(line["counted"] for line in lines),
+    )
+
+    costs = data.costs.declared()
+    lines = [*lines, *ev.apply("reasonable_costs", costs=costs, rent_cap=data.rent_cap)]
+    if "rent" in costs:
+        ev.apply("rent_cap", rent=costs["rent"], rent_cap=data.rent_cap)
+
+    jobb = child = None
+    if any(
+        i.type == "salary_net" and members[i.person]["category"] in IN_HOUSEHOLD
+        for i in data.incomes
+    ):
+        jobb = ev.apply(
+            "jobbstimulans", consecutive_months_on_support=data.consecutive_months_on_support
+        )
+    if month := data.child_work_income_this_month():
+        ytd = data.child_work_income_ytd()
+        child = ev.apply(
+            "child_work_income",
+            this_month={str(k): v for k, v in month.items()},
+            this_year={str(k): ytd[k] for k in month},
+        )
+    lines = [
+        *lines,
+        *ev.apply(
+            "counted_income",
+            incomes=raw["incomes"],
+            members=members,
+            jobbstimulans=jobb,
+            child_work_income=child,
+        ),
+    ]
+
+    calculation = Calculation(lines=[CalculationLine.model_validate(x) for x in lines])
+    ev.record_calculation(calculation)
+    need = ev.apply(
+        "need",
+        norm=calculation.norm,
+        reasonable_costs=calculation.reasonable_costs,
+        counted_income=calculation.counted_income,
+    )
+    ev.apply("outcome_policy", proposed="granted" if need.passed else "denied")
