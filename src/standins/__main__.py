@@ -2,9 +2,10 @@
 
 Examples::
 
-    standins serve                       # ports 8701-8704 on 127.0.0.1
+    standins serve                       # ports 8701-8705 on 127.0.0.1
     standins serve --seats 2 --ui-latency-ms 150 --session-timeout-s 60
     standins generate --count 200 --seed 7
+    standins generate --count 300 --type ekonomiskt_bistand
     standins world --seed 1              # what the synthetic world holds
 """
 
@@ -22,10 +23,11 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     d = ServeOptions()
     p = sub.add_parser(
         "serve",
-        help="run all four stand-ins in one process",
-        description="Run the e-service, case system, population register and route service "
-        "stand-ins in one process until SIGTERM/SIGINT. Prints 'standins ready: "
-        "eservice=URL case_system=URL population=URL route=URL' once all listen. "
+        help="run all five stand-ins in one process",
+        description="Run the e-service, case system, population register, route service and "
+        "income register stand-ins in one process until SIGTERM/SIGINT. Prints 'standins "
+        "ready: eservice=URL case_system=URL population=URL route=URL income=URL' once all "
+        "listen. "
         "A port of 0 picks a free port (see the ready line).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -37,6 +39,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                    help="population register (Navet-like XML)")
     p.add_argument("--route-port", type=int, default=d.route_port,
                    help="route service (walking distance)")
+    p.add_argument("--income-port", type=int, default=d.income_port,
+                   help="income register (SSBTEK-like JSON)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the synthetic world")
     p.add_argument("--seats", type=int, default=d.seats,
                    help="concurrent case-system sessions (seat licences)")
@@ -45,7 +49,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ui-latency-ms", type=float, default=d.ui_latency_ms,
                    help="delay added to every case-system page")
     p.add_argument("--api-latency-ms", type=float, default=d.api_latency_ms,
-                   help="delay added to every e-service, register and route call")
+                   help="delay added to every e-service, register, route and income call")
     p.add_argument("--fail-rate", type=float, default=d.fail_rate,
                    help="share of requests answered 503 (fault injection)")
     p.add_argument("--log-level", default=d.log_level,
@@ -56,7 +60,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
 def _generate(args: argparse.Namespace) -> int:
     import httpx
 
-    body: dict[str, object] = {"count": args.count, "malformed_share": args.malformed_share}
+    body: dict[str, object] = {"count": args.count, "malformed_share": args.malformed_share,
+                               "type": args.type}
     if args.seed is not None:
         body["seed"] = args.seed
     try:
@@ -71,7 +76,8 @@ def _generate(args: argparse.Namespace) -> int:
         return 0
     ids = result["ids"]
     span = f" ({ids[0]} .. {ids[-1]})" if ids else ""
-    print(f"submitted {result['created']} applications{span}, seed {result['seed']}")
+    print(f"submitted {result['created']} applications{span}, seed {result['seed']}, "
+          f"type {args.type}")
     for category, n in result["mix"].items():
         print(f"  {category:<12}{n:>6}")
     return 0
@@ -90,6 +96,13 @@ def _world(args: argparse.Namespace) -> int:
     for s in world.schools.values():
         print(f"  {s.unit_code} {s.name:<30} {world.municipality_name(s.municipality):<10} "
               f"{s.huvudman:<11} {s.grades:<4} {s.address.one_line()}")
+    from standins.social import APPLIED_MONTH, build_social
+
+    social = build_social(world)
+    print(f"ekonomiskt bistånd: {len(social.households)} households, {len(social.people)} "
+          f"people, applying for {APPLIED_MONTH}; households by situation:")
+    for kind, households in social.pools.items():
+        print(f"  {kind:<26}{len(households):>5}")
     return 0
 
 
@@ -97,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="standins",
         description="Stand-ins for the legacy systems caserobot works with: e-service intake, "
-        "case system, population register and route service, over one synthetic world.",
+        "case system, population register, route service and income register, over one "
+        "synthetic world.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(sub)
@@ -106,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--count", type=int, required=True, help="number of applications")
     g.add_argument("--seed", type=int, default=None, help="seed (default: a new one per call)")
     g.add_argument("--malformed-share", type=float, default=0.05, help="share of bad ones")
+    g.add_argument("--type", default="skolskjuts", choices=("skolskjuts", "ekonomiskt_bistand"),
+                   help="application type")
     g.add_argument("--url", default="http://127.0.0.1:8701", help="e-service base URL")
     g.add_argument("--json", action="store_true", help="print the full JSON answer")
     w = sub.add_parser("world", help="summarize the synthetic world")

@@ -5,6 +5,9 @@ needs a real browser: ``static/beslut.js`` fills the hidden ``kontroll`` field a
 ``confirm()``; the server recomputes ``kontroll`` and refuses the form without it. Like the
 real systems it stands in for, a second decision on the same case is accepted and appended:
 keeping writes exactly-once is the platform's job, and the ledger shows every write.
+The social-services screens for ekonomiskt bistånd (households, decision history,
+labour-market plans, rent caps, the decision and payment-order forms) are in
+:mod:`standins.case_social`.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common, now
 from standins.sessions import Session, SessionStore, kontroll
+from standins.social import build_social
 from standins.world import World, grade_label
 
 HERE = Path(__file__).parent
 COOKIE = "KSESSION"
-CASE_TYPES = {"skolskjuts": "Skolskjuts"}
-DIARIE_PREFIX = {"skolskjuts": "SKOL"}
+EB = "ekonomiskt_bistand"
+CASE_TYPES = {"skolskjuts": "Skolskjuts", EB: "Ekonomiskt bistånd"}
+DIARIE_PREFIX = {"skolskjuts": "SKOL", EB: "EB"}
 UTFALL = {"bifall": "Beviljas", "avslag": "Avslås"}
 
 templates = Environment(
@@ -42,6 +47,18 @@ class Decision:
     motivering: str
     diarienummer: str
     user: str
+    belopp: int | None = None  # ekonomiskt bistånd only
+    manad: str = ""  # ekonomiskt bistånd only
+
+
+@dataclass
+class Payment:
+    datum: str
+    belopp: int
+    manad: str
+    konto: str
+    nummer: str  # utbetalningsnummer UB-YYYY-NNNNN
+    user: str
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Case:
     status: str = "Registrerat"
     diarienummer: str = ""
     decisions: list[Decision] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
 
 
 class CaseSystem(StandIn):
@@ -65,7 +83,11 @@ class CaseSystem(StandIn):
         self.store = SessionStore(self.tuning.seats, self.tuning.session_timeout_s)
         self.cases: dict[int, Case] = {}
         self._next_case = 1
-        self._diarie: dict[tuple[str, int], int] = {}
+        self.social = build_social(world)
+        # the diarium already holds the households' earlier decisions: continue after them
+        self._diarie: dict[tuple[str, int], int] = {
+            ("EB", year): n for year, n in self.social.diarie_counts.items()}
+        self._payments: dict[int, int] = {}
 
     def reset(self) -> None:
         super().reset()
@@ -86,19 +108,35 @@ class CaseSystem(StandIn):
                            extern_ref=extern_ref, user=user)
         return case
 
-    def decide(self, case: Case, utfall: str, motivering: str, user: str) -> Decision:
+    def decide(self, case: Case, utfall: str, motivering: str, user: str,
+               belopp: int | None = None, manad: str = "") -> Decision:
         today = now()
         key = (DIARIE_PREFIX[case.arendetyp], today.year)
         self._diarie[key] = self._diarie.get(key, 0) + 1
         diarienummer = f"{key[0]}-{key[1]}-{self._diarie[key]:05d}"
-        decision = Decision(today.date().isoformat(), utfall, motivering, diarienummer, user)
+        decision = Decision(today.date().isoformat(), utfall, motivering, diarienummer, user,
+                            belopp, manad)
         case.decisions.append(decision)
         case.status = "Beslutat"
         case.diarienummer = diarienummer
-        self.ledger.record("decision", case_id=case.id, extern_ref=case.extern_ref, pnr=case.pnr,
-                           utfall=utfall, motivering=motivering, diarienummer=diarienummer,
-                           user=user)
+        extra = {"belopp": belopp, "manad": manad} if case.arendetyp == EB else {}
+        self.ledger.record("decision", case_id=case.id, arendetyp=case.arendetyp,
+                           extern_ref=case.extern_ref, pnr=case.pnr, utfall=utfall,
+                           motivering=motivering, diarienummer=diarienummer, user=user, **extra)
         return decision
+
+    def order_payment(self, case: Case, belopp: int, manad: str, konto: str,
+                      user: str) -> Payment:
+        today = now()
+        self._payments[today.year] = self._payments.get(today.year, 0) + 1
+        nummer = f"UB-{today.year}-{self._payments[today.year]:05d}"
+        payment = Payment(today.date().isoformat(), belopp, manad, konto, nummer, user)
+        case.payments.append(payment)
+        case.status = "Utbetalning beställd"
+        self.ledger.record("payment_order", case_id=case.id, arendetyp=case.arendetyp,
+                           extern_ref=case.extern_ref, pnr=case.pnr, belopp=belopp, manad=manad,
+                           konto=konto, utbetalningsnummer=nummer, user=user)
+        return payment
 
 
 def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -119,6 +157,7 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
     app = FastAPI(title="Case system stand-in", docs_url=None, redoc_url=None)
     install_common(app, state, lambda: error("Tjänsten är tillfälligt otillgänglig.", None, 503))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from standins import case_social  # it builds on this module
 
     def session_of(request: Request) -> Session | Response:
         token = request.cookies.get(COOKIE)
@@ -136,6 +175,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         store.purge()
         return {"seats": store.seats, "active": len(store.sessions),
                 "users": sorted(s.username for s in store.sessions.values())}
+
+    case_social.install(app, state, session_of)
 
     @app.get("/")
     async def root() -> Response:
@@ -211,9 +252,10 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if isinstance(session, Response):
             return session
         child_pnr = pnr.normalize(request.query_params.get("pnr", ""))
+        selected = request.query_params.get("typ", "skolskjuts")
         token = state.sessions().issue("arende_ny", "", session)
         return page("arende_ny.html", title="Nytt ärende", user=session.username,
-                    pnr=child_pnr, types=CASE_TYPES, formtoken=token)
+                    pnr=child_pnr, types=CASE_TYPES, selected=selected, formtoken=token)
 
     @app.post("/arende/ny")
     async def new_case(request: Request) -> Response:
@@ -224,23 +266,31 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         user = session.username
         if not state.sessions().redeem(form.get("formtoken", ""), "arende_ny", "", session):
             return error("Formuläret är ogiltigt eller redan skickat. Öppna det igen.", user)
-        child = world.people.get(pnr.normalize(form.get("pnr", "")))
-        if child is None or not child.is_child:
-            return error("Personnumret tillhör ingen elev.", user)
-        if form.get("arendetyp") not in CASE_TYPES:
-            return error("Okänd ärendetyp.", user)
-        case = state.create_case(child.pnr, form["arendetyp"], form.get("extern_ref", "").strip(),
-                                 user)
+        if form.get("arendetyp") == EB:
+            person = state.social.adult(pnr.normalize(form.get("pnr", "")))
+            if person is None:
+                return error("Personnumret tillhör ingen vuxen i ett registrerat hushåll.", user)
+        else:
+            person = world.people.get(pnr.normalize(form.get("pnr", "")))
+            if person is None or not person.is_child:
+                return error("Personnumret tillhör ingen elev.", user)
+            if form.get("arendetyp") not in CASE_TYPES:
+                return error("Okänd ärendetyp.", user)
+        case = state.create_case(person.pnr, form["arendetyp"],
+                                 form.get("extern_ref", "").strip(), user)
         return RedirectResponse(f"/arende/{case.id}", status_code=303)
 
     @app.get("/arende/{case_id}")
-    async def case_page(request: Request, case_id: int, sparat: int = 0) -> Response:
+    async def case_page(request: Request, case_id: int, sparat: int = 0,
+                        utbetald: int = 0) -> Response:
         session = session_of(request)
         if isinstance(session, Response):
             return session
         case = state.cases.get(case_id)
         if case is None:
             return error(f"Ärende {case_id} finns inte.", session.username, 404)
+        if case.arendetyp == EB:
+            return case_social.case_page(state, session, case, sparat, utbetald)
         return page("arende.html", title=f"Ärende {case.id}", user=session.username, case=case,
                     pnr_display=pnr.hyphenated(case.pnr), saved=sparat, labels=UTFALL)
 
@@ -253,6 +303,9 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if case is None:
             return error(f"Ärende {case_id} finns inte.", session.username, 404)
         token = state.sessions().issue("beslut", str(case.id), session)
+        if case.arendetyp == EB:
+            return page("ebbeslut.html", title=f"Beslut i ärende {case.id}", org=case_social.ORG,
+                        user=session.username, case=case, formtoken=token, labels=UTFALL)
         return page("beslut.html", title=f"Beslut i ärende {case.id}", user=session.username,
                     case=case, formtoken=token, labels=UTFALL)
 
@@ -270,6 +323,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if not state.sessions().redeem(token, "beslut", str(case.id), session):
             return error("Formuläret är ogiltigt eller redan skickat. Öppna beslutsformuläret "
                          "igen.", user, back=back)
+        if case.arendetyp == EB:
+            return case_social.decide(state, session, case, form)
         utfall, motivering = form.get("utfall", ""), form.get("motivering", "")
         if form.get("kontroll", "") != kontroll(token, utfall, motivering):
             return error("Kontrollsumman stämmer inte. Beslutet har inte sparats.", user,

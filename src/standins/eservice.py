@@ -1,6 +1,7 @@
 """E-service intake stand-in: citizens' applications as JSON.
 
-Routes follow docs/architecture.md ("E-service intake"). Applications are kept in memory
+Routes follow docs/architecture.md ("E-service intake", and "Ekonomiskt bistånd" for the
+monthly försörjningsstöd application, ``type=ekonomiskt_bistand``). Applications are kept in memory
 in submission order; ids (``ES-<start>-00001``, with the process start time) are never reused,
 not within a process, not even after
 ``POST /_test/reset``, so a platform database that outlives a reset never sees a clash.
@@ -15,9 +16,13 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
+from standins import eb_generator
 from standins.common import StandIn, Tuning, install_common, now
 from standins.generator import CATEGORIES, Pools, generate
+from standins.social import build_social
 from standins.world import World
+
+GENERATED_TYPES = ("skolskjuts", eb_generator.CASE_TYPE)
 
 
 class EService(StandIn):
@@ -50,12 +55,14 @@ class EService(StandIn):
         }
         application.update({k: v for k, v in body.items() if k not in application})
         self.applications[app_id] = application
-        child = application.get("child")
+        child, applicant = application.get("child"), application.get("applicant")
         self.ledger.record(
             "application_submitted",
             application_id=app_id,
             type=application["type"],
             child_personnummer=child.get("personnummer") if isinstance(child, dict) else None,
+            applicant_personnummer=(applicant.get("personnummer")
+                                    if isinstance(applicant, dict) else None),
             source=source,
         )
         return application
@@ -118,18 +125,27 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
             return JSONResponse({"error": "count must be an integer 0..100000"}, 422)
         if not isinstance(share, int | float) or not 0 <= share <= 1:
             return JSONResponse({"error": "malformed_share must be 0..1"}, 422)
+        app_type = body.get("type") or "skolskjuts"
+        if app_type not in GENERATED_TYPES:
+            return JSONResponse({"error": f"type must be one of {list(GENERATED_TYPES)}"}, 422)
         state._generate_calls += 1
         seed = body.get("seed")
         if seed is None:
             seed = world.seed * 1000 + state._generate_calls
-        batch = generate(world, state.pools, count, int(seed), float(share))
+        if app_type == "skolskjuts":
+            batch = generate(world, state.pools, count, int(seed), float(share))
+            categories_of = CATEGORIES
+        else:
+            batch = eb_generator.generate(build_social(world), count, int(seed), float(share))
+            categories_of = eb_generator.CATEGORIES
         ids = [state.submit(a, source="generate")["id"] for _, _, a in batch]
         categories = Counter(category for category, _, _ in batch)
         return {
             "created": len(ids),
             "seed": seed,
+            "type": app_type,
             "ids": ids,
-            "mix": {c: categories[c] for c in CATEGORIES},
+            "mix": {c: categories[c] for c in categories_of},
             "kinds": dict(Counter(kind for _, kind, _ in batch)),
         }
 

@@ -12,6 +12,7 @@ class ServeOptions:
     case_port: int = 8702
     population_port: int = 8703
     route_port: int = 8704
+    income_port: int = 8705
     seed: int = 1
     seats: int = 4
     session_timeout_s: float = 600.0

@@ -32,6 +32,26 @@ def make(birth: date, birth_number: int) -> str:
     return body + str(luhn_check_digit(body[2:]))
 
 
+def make_samordningsnummer(birth: date, birth_number: int) -> str:
+    """The 12-digit samordningsnummer (day of birth + 60) for a birth date and number."""
+    if birth_number not in TEST_SERIES:
+        raise ValueError(f"birth number {birth_number} is outside the test series 980-999")
+    body = f"{birth:%Y%m}{birth.day + 60:02d}{birth_number:03d}"
+    return body + str(luhn_check_digit(body[2:]))
+
+
+def is_samordningsnummer(text: str) -> bool:
+    """True for a 12-digit samordningsnummer (day + 60) with a valid date and check digit."""
+    digits = normalize(text)
+    if not _DIGITS_RE.match(digits) or not 61 <= int(digits[6:8]) <= 91:
+        return False
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]) - 60)
+    except ValueError:
+        return False
+    return luhn_check_digit(digits[2:11]) == int(digits[11])
+
+
 def normalize(text: str) -> str:
     """Digits only: ``"20150101-9808"`` → ``"201501019808"``."""
     return "".join(ch for ch in str(text) if ch.isdigit())

@@ -3,6 +3,8 @@
 ``GET /navet/personpost/{pnr12}`` answers with a ``<Personpost>``. A child's relations list
 its guardians (``VF``), a guardian's list the children (``B``). People with skyddad
 folkbokföring have ``SkyddadFolkbokforing`` J and empty address elements, as in Navet.
+The members of the ekonomiskt bistånd households (:mod:`standins.social`) are registered too,
+except those with a samordningsnummer, who are not folkbokförda.
 The register is read-only, so its ledger stays empty.
 """
 
@@ -13,6 +15,7 @@ from lxml import etree
 
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common
+from standins.social import build_social
 from standins.world import Person, World
 
 XML = "application/xml; charset=utf-8"
@@ -81,10 +84,12 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         return Response(etree.tostring(root, encoding="UTF-8"), status_code=503, media_type=XML)
 
     install_common(app, state, unavailable)
+    social = build_social(world)  # households on försörjningsstöd are folkbokförda too
 
     @app.get("/navet/personpost/{number}")
     async def get_personpost(number: str) -> Response:
-        person = world.people.get(pnr.normalize(number)) if len(number) <= 13 else None
+        digits = pnr.normalize(number) if len(number) <= 13 else ""
+        person = world.people.get(digits) or social.registered.get(digits)
         if person is None:
             return not_found(number)
         return Response(personpost(world, person), media_type=XML)

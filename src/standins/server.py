@@ -1,4 +1,4 @@
-"""Run all four stand-ins in one process: one uvicorn server each, one asyncio loop."""
+"""Run all five stand-ins in one process: one uvicorn server each, one asyncio loop."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from standins import case_system, eservice, population, route
+from standins import case_system, eservice, income, population, route
 from standins.common import Tuning
 from standins.options import ServeOptions
 from standins.world import build_world
 
-SYSTEMS = ("eservice", "case_system", "population", "route")
+SYSTEMS = ("eservice", "case_system", "population", "route", "income")
 
 
 class _Server(uvicorn.Server):
@@ -44,6 +44,7 @@ async def serve(options: ServeOptions) -> int:
         "case_system": (case_system.create_app(world, ui), options.case_port),
         "population": (population.create_app(world, api), options.population_port),
         "route": (route.create_app(world, api), options.route_port),
+        "income": (income.create_app(world, api), options.income_port),
     }
     servers = {
         name: _Server(uvicorn.Config(app, host=options.host, port=port, lifespan="off",

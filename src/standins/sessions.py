@@ -32,6 +32,28 @@ def kontroll(formtoken: str, utfall: str, motivering: str) -> str:
     return fnv1a32("|".join((formtoken, utfall, motivering, KONTROLL_SALT)))
 
 
+EB_SALT = "ks4-eb-beslut"
+"""Salt of the ekonomiskt bistånd decision form (static/eb.js)."""
+PAYMENT_SALT = "ks4-utbetalning"
+"""Salt of the payment-order form (static/eb.js)."""
+
+
+def check_value(salt: str, formtoken: str, *values: str) -> str:
+    """FNV-1a-32 of ``formtoken|value|…|salt`` with CRLF → LF, as static/eb.js computes it."""
+    parts = [formtoken, *(v.replace("\r\n", "\n") for v in values), salt]
+    return fnv1a32("|".join(parts))
+
+
+def kontroll_eb(formtoken: str, utfall: str, belopp: str, manad: str, motivering: str) -> str:
+    """The ``kontroll`` of the ekonomiskt bistånd decision form."""
+    return check_value(EB_SALT, formtoken, utfall, belopp, manad, motivering)
+
+
+def kontroll_payment(formtoken: str, belopp: str, manad: str, konto: str) -> str:
+    """The ``kontroll`` of the payment-order form."""
+    return check_value(PAYMENT_SALT, formtoken, belopp, manad, konto)
+
+
 @dataclass
 class Session:
     token: str
@@ -42,7 +64,7 @@ class Session:
 
 @dataclass
 class FormToken:
-    purpose: str  # "arende_ny" or "beslut"
+    purpose: str  # "arende_ny", "beslut" or "utbetalning"
     target: str  # pnr or case id
     session: str
     issued: float
