@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 CASE_TYPE = "ekonomiskt_bistand"
 CATEGORIES: dict[str, dict[str, int]] = {
     "grant": {
-        "grant_single": 9, "grant_single_parent": 7, "grant_couple": 3,
-        "grant_couple_children": 5, "grant_pupil_19_20": 3, "grant_other_adult": 3,
-        "grant_jobbstimulans": 4, "grant_child_work_income": 2,
+        "grant_single": 21, "grant_single_parent": 4, "grant_couple": 2,
+        "grant_couple_children": 2, "grant_pupil_19_20": 2, "grant_other_adult": 1,
+        "grant_jobbstimulans": 3, "grant_child_work_income": 1,
     },
     "refer": {
         "first_application": 10, "register_mismatch": 8, "change_since_previous": 9,

@@ -1,7 +1,7 @@
 """The social-services side of the synthetic world: households on försörjningsstöd.
 
 Built from the world's seed (and only after the world, so the school world never changes),
-about 2 000 households in Nacka (a few registered elsewhere) apply for ekonomiskt bistånd for
+about 1 600 households in Nacka (a few registered elsewhere) apply for ekonomiskt bistånd for
 December 2026 (:data:`APPLIED_MONTH`). Each household knows its truth (members, address,
 costs, every income paid, month by month: what the income register shows), the latest
 application on file in the case system (:class:`Record`, November 2026), its decisions so far

@@ -55,12 +55,15 @@ VARIANTS = {
     "assets_declared": ("bank_balance", "car", "securities"),
     "grant_child_work_income": ("within_prisbasbelopp", "above_prisbasbelopp"),
 }
-COMPOSITIONS = {"single": 40, "single_parent": 25, "couple": 8, "couple_children": 17,
-                "pupil": 5, "other_adult": 5}
+# roughly Socialstyrelsen's statistics of households with ekonomiskt bistånd: most are single
+# adults without children, then single parents and couples with children
+COMPOSITIONS = {"single": 55, "single_parent": 18, "couple": 6, "couple_children": 12,
+                "pupil": 4, "other_adult": 5}
 KIND_COMPOSITION = {
     "grant_single": "single", "grant_single_parent": "single_parent", "grant_couple": "couple",
     "grant_couple_children": "couple_children", "grant_pupil_19_20": "pupil",
     "grant_other_adult": "other_adult", "samordningsnummer": "single",
+    "grant_jobbstimulans": "single",
 }
 ACTIVITIES = {"none": 25, "a_kassa": 15, "aktivitetsstod": 15, "etableringsersattning": 10,
               "salary_net": 22, "foraldrapenning": 8}
@@ -161,9 +164,10 @@ class _Builder(PeopleMaker):
         if children and rng.random() < 0.5:
             amount = round(rng.randint(1200, 3800), -1)
             hh.incomes.append(self.income(applicant, "bostadsbidrag", amount))
-        for m in children:
-            if 16 <= self.age(m) <= 20 and rng.random() < 0.2:
-                hh.incomes.append(self.income(m.pnr, "child_work_income", start="2026-06"))
+        teens = [m for m in children if 16 <= self.age(m) <= 20]
+        if teens and rng.random() < 0.2:  # one child at most: the decision input has one sum
+            hh.incomes.append(self.income(rng.choice(teens).pnr, "child_work_income",
+                                          start="2026-06"))
 
     def age(self, member: Member) -> int:
         return age_on(self.social.people[member.pnr].birth_date, DAY1)
@@ -192,15 +196,28 @@ class _Builder(PeopleMaker):
     def roles(self, hh: Household) -> list[tuple[str, date]]:
         return [(m.role, self.social.people[m.pnr].birth_date) for m in hh.members]
 
+    def _paid(self, hh: Household, own_case: bool) -> list[Income]:
+        """Incomes this month; with ``own_case``, not those of other adults."""
+        others = {m.pnr for m in hh.members if m.role == "other_adult"} if own_case else set()
+        return [i for i in hh.incomes if i.paid_in(APPLIED_MONTH) and i.pnr not in others]
+
     def grant_margin(self, hh: Household) -> int:
-        income = sum(i.amount for i in hh.incomes if i.paid_in(APPLIED_MONTH))
-        return norm_low(self.roles(hh)) + self.cost_sum(hh) - income
+        """Norm + costs - income at its lowest, whichever way other adults are read."""
+        roles = self.roles(hh)
+        return self.cost_sum(hh) + min(
+            norm_low(roles, "single") - sum(i.amount for i in self._paid(hh, False)),
+            norm_low(roles, "own_case") - sum(i.amount for i in self._paid(hh, True)))
 
     def refusal_margin(self, hh: Household) -> int:
-        counted = sum(0 if i.type == "child_work_income" else
-                      math.floor(i.amount * 0.75) if i.type == "salary_net" else i.amount
-                      for i in hh.incomes if i.paid_in(APPLIED_MONTH))
-        return counted - norm_high(self.roles(hh)) - self.cost_sum(hh, capped=False)
+        """Counted income - norm - costs at its lowest (jobbstimulans assumed on)."""
+        def counted(own_case: bool) -> int:
+            return sum(0 if i.type == "child_work_income" else
+                       math.floor(i.amount * 0.75) if i.type == "salary_net" else i.amount
+                       for i in self._paid(hh, own_case))
+
+        roles = self.roles(hh)
+        return min(counted(False) - norm_high(roles, "single_share"),
+                   counted(True) - norm_high(roles, "own_case")) - self.cost_sum(hh, False)
 
     def trim_to_grant(self, hh: Household, keep: list[Income]) -> None:
         """Drop (then shrink) incomes until the household is clearly below the norm."""
@@ -334,7 +351,7 @@ class _Builder(PeopleMaker):
         else:
             run = rng.randint(1, 28)
         income = sum(i.amount for i in hh.incomes if i.paid_in(RECORD_MONTH))
-        base = norm(self.roles(hh), 2026, DAY1, False) + self.cost_sum(hh) - income
+        base = norm(self.roles(hh), 2026, DAY1, "single") + self.cost_sum(hh) - income
         months = [add_months(RECORD_MONTH, -k) for k in range(run - 1, -1, -1)]
         gap: list[str] = []
         if run <= 20 and rng.random() < 0.15:  # an earlier, shorter spell, then a refusal

@@ -70,8 +70,14 @@ def _shared(table: dict[str, tuple[int, ...]], n: int) -> int:
     return shared[n - 1] if n <= 7 else shared[6] + (n - 7) * table["extra"][0]
 
 
-def norm(members: list[tuple[str, date]], year: int, day: date, share_for_others: bool) -> int:
-    """Riksnorm of (role, birth date) members: personal costs plus the shared costs."""
+def norm(members: list[tuple[str, date]], year: int, day: date, others: str) -> int:
+    """Riksnorm of (role, birth date) members: personal costs plus the shared costs.
+
+    ``others`` reads the rule for adults who share the household without being sambor:
+    ``"single"`` counts each as a single adult, ``"single_share"`` adds their share of the
+    shared costs on top, ``"own_case"`` leaves them out of the norm (they are their own
+    cases) and counts only the applicant's share of the shared costs.
+    """
     table = TABLES[year]
     roles = [r for r, _ in members]
     n = len(members)
@@ -79,14 +85,19 @@ def norm(members: list[tuple[str, date]], year: int, day: date, share_for_others
     for role, birth in members:
         if role == "child":
             total += _child_cost(table, age_on(birth, day))
-        elif role == "other_adult":
-            total += table["single"][0] + (_shared(table, n) // n if share_for_others else 0)
+        elif role == "other_adult" and others != "own_case":
+            total += table["single"][0] + (_shared(table, n) // n if others == "single_share"
+                                           else 0)
+    if others == "own_case":
+        return total + round(_shared(table, n) * (n - roles.count("other_adult")) / n)
     return total + _shared(table, n)
 
 
-def norm_low(members: list[tuple[str, date]]) -> int:
-    return min(norm(members, 2023, d, False) for d in AGE_DATES)
+def norm_low(members: list[tuple[str, date]], others: str) -> int:
+    """The lowest plausible norm: the 2023 table, ages on any day of :data:`AGE_DATES`."""
+    return min(norm(members, 2023, d, others) for d in AGE_DATES)
 
 
-def norm_high(members: list[tuple[str, date]]) -> int:
-    return round(max(norm(members, 2026, d, True) for d in AGE_DATES) * 1.03)
+def norm_high(members: list[tuple[str, date]], others: str) -> int:
+    """The highest plausible norm: the 2026 table plus 3 %, ages on any of the days."""
+    return round(max(norm(members, 2026, d, others) for d in AGE_DATES) * 1.03)

@@ -123,8 +123,13 @@ def consecutive_months(facts: Facts, month: str) -> int:
     return n
 
 
-def amount(app: dict[str, Any], facts: Facts) -> int:
-    """norm + reasonable costs - counted income, whole kronor (may be negative)."""
+def amount(app: dict[str, Any], facts: Facts, own_case: bool = False) -> int:
+    """norm + reasonable costs - counted income, whole kronor (may be negative).
+
+    Other adults (not sambor) count as single adults in the norm, or, with ``own_case``,
+    are their own cases: out of the norm and the incomes, with the applicant's household
+    paying its share of the shared costs (SoF 2 kap. 1 §).
+    """
     month = app["month"]
     day = date(int(month[:4]), int(month[5:]), 1)
     members = members_of(app)
@@ -133,16 +138,20 @@ def amount(app: dict[str, Any], facts: Facts) -> int:
     for _, role, birth in members:
         if role == "child":
             norm += max(cost for lower, cost in BANDS if lower <= _age(birth, day))
-        elif role == "other_adult":
+        elif role == "other_adult" and not own_case:
             norm += SINGLE
     n = len(members)
-    norm += SHARED[n - 1] if n <= 7 else SHARED[6] + 200 * (n - 7)
+    shared = SHARED[n - 1] if n <= 7 else SHARED[6] + 200 * (n - 7)
+    others = {p for p, r, _ in members if r == "other_adult"} if own_case else set()
+    norm += round(shared * (n - len(others)) / n)
     costs = dict(app["costs"])
     costs["rent"] = min(costs["rent"], cap_for(app, facts))
     jobbstimulans = consecutive_months(facts, month) >= 6
     counted = 0
     for line in app["incomes"]:
         value = line["amount"]
+        if pnr.normalize(line["personnummer"]) in others:
+            continue
         if line["type"] == "salary_net" and jobbstimulans:
             value = value - value // 4
         elif line["type"] == "child_work_income":
@@ -217,5 +226,7 @@ def conclude(app: dict[str, Any], facts: Facts | None) -> tuple[str, int | None]
     found = reasons(app, facts)
     if found:
         return "+".join(found), None
-    value = amount(app, facts)
-    return ("grant" if value > 0 else "refusal"), value
+    low, high = sorted((amount(app, facts), amount(app, facts, own_case=True)))
+    if low > 0:
+        return "grant", low
+    return ("refusal", high) if high <= 0 else ("either way", low)
