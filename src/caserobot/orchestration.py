@@ -57,6 +57,12 @@ def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
             "seat_limit": None,
             "description": "Vägtjänsten (gångavstånd)",
         },
+        "inkomstregister": {
+            "kind": "api",
+            "base_url": settings.income_register.base_url,
+            "seat_limit": None,
+            "description": "Inkomstregistret (SSBTEK-likt, utbetalningar per månad)",
+        },
     }
 
 

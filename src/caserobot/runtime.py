@@ -120,6 +120,8 @@ def start_standins(
         port(settings.population_register.base_url),
         "--route-port",
         port(settings.route_service.base_url),
+        "--income-port",
+        port(settings.income_register.base_url),
         "--seats",
         str(seats or settings.case_system.seat_limit),
         "--ui-latency-ms",
@@ -134,6 +136,7 @@ def start_standins(
         settings.case_system.base_url,
         settings.population_register.base_url,
         settings.route_service.base_url,
+        settings.income_register.base_url,
     ):
         proc.wait_healthy(f"{base}/_test/health", 10)
     return proc

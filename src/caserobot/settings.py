@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     case_system: CaseSystemSettings = CaseSystemSettings()
     population_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8703")
     route_service: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8704")
+    income_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8705")
     browser: BrowserSettings = BrowserSettings()
     work: WorkSettings = WorkSettings()
 

@@ -32,6 +32,7 @@ from caserobot.legacy._http import CallCounter
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.casesystem.session import Mode
 from caserobot.legacy.eservice import EServiceClient
+from caserobot.legacy.income import IncomeRegisterClient
 from caserobot.legacy.population import PopulationRegisterClient
 from caserobot.legacy.routes import RouteServiceClient
 from caserobot.personnummer import mask
@@ -90,6 +91,11 @@ def make_systems(settings: Settings, counter: CallCounter | None = None) -> Syst
         routes=RouteServiceClient(
             settings.route_service.base_url,
             timeout_s=settings.route_service.timeout_s,
+            counter=counter,
+        ),
+        income=IncomeRegisterClient(
+            settings.income_register.base_url,
+            timeout_s=settings.income_register.timeout_s,
             counter=counter,
         ),
     )

@@ -21,12 +21,13 @@ def run_engine(
     seats: int = 4,
     mode: str = "fast",
     run_id: int | None = None,
+    case_type: str = "skolskjuts",
 ) -> WorkerStats:
-    asyncio.run(intake(settings, queue, "skolskjuts", run_id=run_id))
+    asyncio.run(intake(settings, queue, case_type, run_id=run_id))
     worker = RobotWorker(
         settings,
         queue,
-        "skolskjuts",
+        case_type,
         seats=seats,
         mode=mode,  # type: ignore[arg-type]
         run_id=run_id,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from caserobot.cases.base import CaseHandler, Decided, Facts, Referred, Systems, WorkContext
+from caserobot.cases.ekonomiskt_bistand import EkonomisktBistandHandler
 from caserobot.cases.skolskjuts import SkolskjutsHandler
 from caserobot.exceptions import InputError
 
-_HANDLERS: dict[str, type] = {"skolskjuts": SkolskjutsHandler}
+_HANDLERS: dict[str, type] = {
+    "skolskjuts": SkolskjutsHandler,
+    "ekonomiskt_bistand": EkonomisktBistandHandler,
+}
 
 
 def handler_for(case_type: str) -> CaseHandler:

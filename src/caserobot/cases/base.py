@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from caserobot.exceptions import ReasonCode
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
+from caserobot.legacy.income import IncomeRegisterClient
 from caserobot.legacy.population import PopulationRegisterClient
 from caserobot.legacy.routes import RouteServiceClient
 
@@ -23,10 +24,12 @@ class Systems:
     eservice: EServiceClient
     population: PopulationRegisterClient
     routes: RouteServiceClient
+    income: IncomeRegisterClient | None = None  # ekonomiskt bistånd
 
     async def aclose(self) -> None:
-        for client in (self.eservice, self.population, self.routes):
-            await client.aclose()
+        for client in (self.eservice, self.population, self.routes, self.income):
+            if client is not None:
+                await client.aclose()
 
 
 @dataclass

@@ -203,10 +203,12 @@ class CaseSystemSession:
         finally:
             self._posted.set()
 
-    async def _submit_and_read_back(self, page: Page, step: str, values: list[str]) -> str:
+    async def _submit_and_read_back(
+        self, page: Page, step: str, values: object, script: str = pages.FILL_AND_SUBMIT_JS
+    ) -> str:
         self._landed = {}
         self._posted.clear()
-        filled = await self._guard(step, page.evaluate(pages.FILL_AND_SUBMIT_JS, values))
+        filled = await self._guard(step, page.evaluate(script, values))
         if not filled:
             pages.check_screen(await page.content(), step)  # raises if it knows why
             raise UnexpectedScreen("beslutsformuläret saknas", system=SYSTEM, step=step)
@@ -273,7 +275,7 @@ class CaseSystemSession:
 
 
 def _is_decision_post(url: str) -> bool:
-    return url.split("?")[0].endswith("/beslut")
+    return url.split("?")[0].endswith(("/beslut", "/utbetalning"))
 
 
 def _is_decoration(url: str) -> bool:

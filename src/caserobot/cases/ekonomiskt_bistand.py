@@ -1,0 +1,572 @@
+"""Ekonomiskt bistånd (monthly försörjningsstöd): collect the facts, apply the rules, and
+for a grant write the decision and the payment order back, each exactly once.
+
+Decision date: the rules are applied as of the **first day of the month applied for**
+(``month`` ``2026-12`` → 2026-12-01), not the robot's run date. The support is for that
+month, so that month's riksnorm, rent caps and policies apply, whenever the robot runs
+(the stand-ins' households apply in November for December 2026). ``WorkContext.as_of`` is
+therefore not used by this case type.
+
+Exactly once, for two writes: before each write the item is marked (``writing_decision``,
+``writing_payment``); whatever the marker, an existing case is read back first and a
+decision / payment order for the month already on it is not written again. A crash between
+the two writes thus leads the next attempt to write only the payment order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from caserobot import rules
+from caserobot.cases.base import Decided, Facts, Referred, WorkContext
+from caserobot.exceptions import BusinessException, InputError, ReasonCode, UnexpectedScreen
+from caserobot.legacy.casesystem import social_pages as sp
+from caserobot.legacy.casesystem.pages import SYSTEM
+from caserobot.legacy.casesystem.social import SocialServicesScreens
+from caserobot.legacy.income import PersonPayments
+from caserobot.legacy.population import PersonRecord
+from caserobot.personnummer import InvalidPersonnummer, Personnummer, mask
+
+CASE_TYPE = "ekonomiskt_bistand"
+MUNICIPALITY_CODE = "0182"  # Nacka
+SRC_APP = "e-tjänst"
+SRC_CASE = "ärendesystemet"
+SRC_POP = "folkbokföringen (Navet)"
+SRC_INCOME = "inkomstregistret (SSBTEK)"
+HEALTH_INCOMES = {"sjukpenning", "sjuk_aktivitetsersattning"}
+ADULT_ROLES = {"applicant", "partner", "other_adult"}
+
+Role = Literal["applicant", "partner", "child", "other_adult"]
+IncomeType = Literal[
+    "salary_net",
+    "a_kassa",
+    "aktivitetsstod",
+    "etableringsersattning",
+    "sjukpenning",
+    "foraldrapenning",
+    "sjuk_aktivitetsersattning",
+    "pension",
+    "bostadsbidrag",
+    "barnbidrag",
+    "flerbarnstillagg",
+    "studiebidrag",
+    "underhallsstod",
+    "csn",
+    "child_work_income",
+    "other",
+]
+
+
+def _pnr(value: Any) -> str:
+    try:
+        return Personnummer.parse(str(value)).digits
+    except InvalidPersonnummer as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _WithPnr(_Model):
+    personnummer: str
+
+    @field_validator("personnummer")
+    @classmethod
+    def _valid_pnr(cls, value: str) -> str:
+        return _pnr(value)
+
+
+class Applicant(_WithPnr):
+    personnummer: str
+    name: str = ""
+
+
+class Address(_Model):
+    street: str = Field(min_length=1)
+    postal_code: str = Field(min_length=1)
+    city: str = ""
+
+
+class Member(_WithPnr):
+    role: Role
+    personnummer: str
+    name: str = ""
+    birth_date: date
+    in_school: bool = False
+
+
+class DeclaredIncome(_WithPnr):
+    personnummer: str
+    type: IncomeType
+    amount: int = Field(ge=0)
+
+
+class DeclaredCosts(_Model):
+    rent: int = Field(ge=0)
+    household_electricity: int = Field(ge=0)
+    home_insurance: int = Field(ge=0)
+    work_travel: int = Field(ge=0)
+    union_fee: int = Field(ge=0)
+    a_kassa_fee: int = Field(ge=0)
+
+
+class Amounted(_Model):
+    type: str
+    amount: int | None = Field(default=None, ge=0)
+    value: int | None = Field(default=None, ge=0)
+    description: str = ""
+
+
+class EbApplication(_Model):
+    """A monthly application as the e-service delivers it (docs/architecture.md)."""
+
+    id: str
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    first_application: bool = False
+    applicant: Applicant
+    address: Address
+    household: list[Member] = Field(min_length=1)
+    incomes: list[DeclaredIncome]
+    costs: DeclaredCosts
+    special_expenses: list[Amounted] = Field(default_factory=list)
+    assets: list[Amounted] = Field(default_factory=list)
+    medical_certificate_attached: bool = False
+    payout_account: str = Field(default="", pattern=r"^(\d{4}-\d{7,10})?$")
+    free_text: str = ""
+
+    @property
+    def first_day(self) -> date:
+        year, month = self.month.split("-")
+        return date(int(year), int(month), 1)
+
+
+def parse_application(raw: dict[str, Any]) -> EbApplication:
+    """Validate; raise a BusinessException with a specific reason code naming the field."""
+    try:
+        app = EbApplication.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            raise BusinessException(
+                ReasonCode.MISSING_FIELD, "uppgift saknas i ansökan", field=field
+            ) from None
+        if err["loc"] and err["loc"][-1] == "personnummer":
+            raise BusinessException(ReasonCode.INVALID_PERSONNUMMER, msg, field=field) from None
+        raise BusinessException(ReasonCode.INVALID_FIELD, msg, field=field) from None
+    first = app.household[0]
+    if first.role != "applicant" or first.personnummer != app.applicant.personnummer:
+        raise BusinessException(
+            ReasonCode.INVALID_FIELD,
+            "första hushållsmedlemmen ska vara den sökande",
+            field="household.0",
+        )
+    if [m.role for m in app.household].count("applicant") != 1:
+        raise BusinessException(
+            ReasonCode.INVALID_FIELD, "hushållet ska ha exakt en sökande", field="household"
+        )
+    members = {m.personnummer for m in app.household}
+    for i, income in enumerate(app.incomes):
+        if income.personnummer not in members:
+            raise BusinessException(
+                ReasonCode.INVALID_FIELD,
+                "inkomsten gäller en person som inte finns i hushållet",
+                field=f"incomes.{i}.personnummer",
+            )
+    return app
+
+
+def _previous_month(month: str) -> str:
+    year, m = (int(x) for x in month.split("-"))
+    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
+
+
+class EkonomisktBistandHandler:
+    case_type = CASE_TYPE
+
+    def __init__(self) -> None:
+        self._rent_caps: list[sp.RentCap] | None = None  # the same for every seat
+
+    async def process(self, ctx: WorkContext) -> Decided | Referred:
+        facts = ctx.facts
+        raw = ctx.payload.get("application") or await ctx.systems.eservice.get(ctx.application_id)
+        app = parse_application(raw)
+        facts.add("ansökan", _application_summary(app), SRC_APP)
+        screens = SocialServicesScreens(ctx.session)
+
+        (household, history, plans, caps, case), (person, payments) = await ctx.gather(
+            self._case_system_part(ctx, screens, app, facts), self._register_part(ctx, app, facts)
+        )
+        inputs = self._rules_input(app, household, history, plans, caps, person, payments, facts)
+        try:
+            decision = rules.decide(CASE_TYPE, inputs, app.first_day)
+        except InputError as exc:
+            raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
+        if decision.outcome == "refer":
+            facts.add(
+                "rekommendation",
+                {"utfall": decision.recommended_outcome, "belopp": decision.amount},
+                "reglerna",
+            )
+            return Referred(
+                reason_codes=list(decision.reason_codes),
+                detail=" ".join(decision.reasons[: len(decision.reason_codes)]),
+                facts=facts,
+                decision=decision,
+                legacy_case_id=case.case_id,
+            )
+        return await self._write_once(ctx, screens, app, household, case, decision, facts)
+
+    # -- the case system ---------------------------------------------------------------------
+
+    async def _case_system_part(
+        self, ctx: WorkContext, screens: SocialServicesScreens, app: EbApplication, facts: Facts
+    ) -> tuple[sp.Household, list[sp.PreviousDecision], list[sp.PlanRow], list[sp.RentCap], Any]:
+        applicant = app.applicant.personnummer
+        household = await screens.household(applicant)
+        if household is None:
+            raise BusinessException(
+                ReasonCode.PERSON_NOT_FOUND,
+                f"den sökande {mask(applicant)} har inget hushåll i ärendesystemet",
+                field="applicant.personnummer",
+            )
+        facts.add(
+            "hushåll_enligt_ärendesystemet",
+            {
+                "hushållsnummer": household.number,
+                "senaste_ansökan": household.latest_month,
+                "medlemmar": [[mask(m.personnummer), m.role] for m in household.members],
+                "kostnader": household.costs,
+                "inkomsttyper": sorted({(mask(p), t) for p, t, _ in household.incomes}),
+                "skyddad": household.protected,
+            },
+            SRC_CASE,
+        )
+        history, plans, caps, case = await ctx.gather(
+            screens.previous_decisions(household.number),
+            screens.labour_market_plan(household.number),
+            self._caps(screens),
+            self._find_or_create_case(ctx, screens, app, household),
+        )
+        facts.add(
+            "tidigare_beslut",
+            [[d.month, d.outcome, d.amount] for d in history],
+            SRC_CASE,
+        )
+        facts.add(
+            "arbetsmarknadsplanering",
+            [[mask(p.personnummer), p.status] for p in plans],
+            SRC_CASE,
+        )
+        facts.add("ärende", case.case_id, SRC_CASE)
+        return household, history, plans, caps, case
+
+    async def _caps(self, screens: SocialServicesScreens) -> list[sp.RentCap]:
+        if self._rent_caps is None:
+            self._rent_caps = await screens.rent_caps()
+        return self._rent_caps
+
+    async def _find_or_create_case(
+        self,
+        ctx: WorkContext,
+        screens: SocialServicesScreens,
+        app: EbApplication,
+        household: sp.Household,
+    ) -> sp.EbCase:
+        existing = next(
+            (c for c in household.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE),
+            None,
+        )
+        if existing is not None:  # an earlier attempt: the case may hold our writes
+            return await screens.case(existing.case_id)
+        created = await ctx.session.create_case(app.applicant.personnummer, CASE_TYPE, app.id)
+        return sp.EbCase(
+            case_id=created.case_id,
+            case_type=CASE_TYPE,
+            status=created.status,
+            extern_ref=app.id,
+            diarienummer="",
+            household=household.number,
+            decisions=(),
+            payments=(),
+        )
+
+    # -- the registers -----------------------------------------------------------------------
+
+    async def _register_part(
+        self, ctx: WorkContext, app: EbApplication, facts: Facts
+    ) -> tuple[PersonRecord | None, dict[str, PersonPayments]]:
+        applicant = Personnummer(app.applicant.personnummer)
+        pnrs = [m.personnummer for m in app.household]
+        income = ctx.systems.income
+        if income is None:
+            raise UnexpectedScreen("inkomstregistret är inte konfigurerat", system=SRC_INCOME)
+        person_or_none, payments = await ctx.gather(
+            self._person(ctx, applicant), income.payments(pnrs, f"{app.month[:4]}-01", app.month)
+        )
+        if person_or_none is not None:
+            facts.add("folkbokföringskommun", person_or_none.municipality_code, SRC_POP)
+            facts.add("skyddad_identitet", person_or_none.protected_identity, SRC_POP)
+        else:
+            facts.add("folkbokförd", False, SRC_POP)
+        this_month = {
+            mask(p): [[x.type, x.amount] for x in pp.payments if x.month == app.month]
+            for p, pp in payments.items()
+        }
+        facts.add("utbetalningar_månaden", this_month, SRC_INCOME)
+        return person_or_none, payments
+
+    async def _person(self, ctx: WorkContext, pnr: Personnummer) -> PersonRecord | None:
+        try:
+            return await ctx.systems.population.person(pnr.digits)
+        except BusinessException as exc:
+            if exc.reason == ReasonCode.PERSON_NOT_FOUND and pnr.is_samordningsnummer:
+                return None  # a samordningsnummer holder is not folkbokförd
+            raise
+
+    # -- the rules' input --------------------------------------------------------------------
+
+    def _rules_input(
+        self,
+        app: EbApplication,
+        household: sp.Household,
+        history: list[sp.PreviousDecision],
+        plans: list[sp.PlanRow],
+        caps: list[sp.RentCap],
+        person: PersonRecord | None,
+        payments: dict[str, PersonPayments],
+        facts: Facts,
+    ) -> dict[str, Any]:
+        index = {m.personnummer: i for i, m in enumerate(app.household)}
+        roles = {m.personnummer: m.role for m in app.household}
+
+        # The register's payments for the month, in the e-service's types.
+        paid: dict[tuple[str, str], int] = defaultdict(int)
+        child_before: dict[str, int] = defaultdict(int)  # children's wages earlier this year
+        for pnr, pp in payments.items():
+            for p in pp.payments:
+                etype = p.type
+                if p.type == "salary":
+                    etype = "child_work_income" if roles.get(pnr) == "child" else "salary_net"
+                if p.month == app.month:
+                    paid[(pnr, etype)] += p.amount
+                elif etype == "child_work_income" and p.month < app.month:
+                    child_before[pnr] += p.amount
+        declared: dict[tuple[str, str], int] = defaultdict(int)
+        for inc in app.incomes:
+            declared[(inc.personnummer, inc.type)] += inc.amount
+        matches = {k: v for k, v in declared.items() if v} == {k: v for k, v in paid.items() if v}
+        fetched = {p: pp.fetched_at for p, pp in payments.items()}
+
+        incomes = []
+        for inc in app.incomes:
+            confirmed = (
+                paid.get((inc.personnummer, inc.type)) == declared[(inc.personnummer, inc.type)]
+            )
+            line: dict[str, Any] = {
+                "person": index[inc.personnummer],
+                "type": inc.type,
+                "amount": inc.amount,
+                "source": "register" if confirmed else "application",
+            }
+            if confirmed and fetched.get(inc.personnummer):
+                line["fetched_at"] = fetched[inc.personnummer]
+            incomes.append(line)
+
+        # Children's work income this year, this month (as declared) included.
+        ytd: dict[int, int] = {}
+        for inc in app.incomes:
+            if inc.type == "child_work_income":
+                i = index[inc.personnummer]
+                ytd[i] = ytd.get(i, child_before[inc.personnummer]) + inc.amount
+        child_ytd: int | dict[str, int] = (
+            next(iter(ytd.values())) if len(ytd) == 1 else {str(k): v for k, v in ytd.items()}
+        )
+        if not ytd:
+            child_ytd = 0
+
+        previous = bool(household.latest_month)
+        changed = previous and self._changed(app, household)
+        months = self._consecutive_months(history, app.month)
+        cap = self._rent_cap(app, caps)
+        active_plan = any(
+            p.personnummer == app.applicant.personnummer and p.status == "Aktiv" for p in plans
+        )
+        protected = household.protected or bool(person and person.protected_identity)
+        registered = person is not None and person.municipality_code == MUNICIPALITY_CODE
+
+        facts.add("registret_stämmer_med_ansökan", matches, SRC_INCOME)
+        facts.add("ändrat_sedan_föregående", changed, SRC_CASE)
+        facts.add("månader_i_följd_med_bistånd", months, SRC_CASE)
+        facts.add("hyresnorm", cap, SRC_CASE)
+        facts.add("aktiv_planering", active_plan, SRC_CASE)
+        return {
+            "household": [
+                {"role": m.role, "birth_date": m.birth_date.isoformat(), "in_school": m.in_school}
+                for m in app.household
+            ],
+            "costs": app.costs.model_dump(),
+            "incomes": incomes,
+            "consecutive_months_on_support": months,
+            "child_work_income_this_year": child_ytd,
+            "rent_cap": cap,
+            "first_application": app.first_application or not previous,
+            "active_labour_market_plan": active_plan,
+            "register_matches_declared": matches,
+            "changed_since_previous": changed,
+            "special_expenses": bool(app.special_expenses),
+            "assets_declared": bool(app.assets),
+            "protected_identity": protected,
+            "health_data_decisive": app.medical_certificate_attached
+            or any(i.type in HEALTH_INCOMES for i in app.incomes),
+            "samordningsnummer": Personnummer(app.applicant.personnummer).is_samordningsnummer,
+            "registered_in_municipality": registered,
+        }
+
+    @staticmethod
+    def _changed(app: EbApplication, household: sp.Household) -> bool:
+        members_now = {(m.personnummer, m.role) for m in app.household}
+        members_then = {(m.personnummer, m.role) for m in household.members}
+        incomes_now = {(i.personnummer, i.type) for i in app.incomes}
+        incomes_then = {(p, t) for p, t, _ in household.incomes}
+        address_changed = False
+        if household.address is not None:
+            street, _, rest = household.address.partition(",")
+            postal = rest.strip().split(" ")[0] if rest.strip() else ""
+            address_changed = (
+                street.strip().lower() != app.address.street.strip().lower()
+                or postal != app.address.postal_code.replace(" ", "")
+            )
+        return (
+            members_now != members_then
+            or incomes_now != incomes_then
+            or address_changed
+            or household.costs.get("rent") != app.costs.rent
+        )
+
+    @staticmethod
+    def _consecutive_months(history: list[sp.PreviousDecision], month: str) -> int:
+        granted = {d.month for d in history if d.outcome == "bifall"}
+        count, m = 0, _previous_month(month)
+        while m in granted:
+            count += 1
+            m = _previous_month(m)
+        return count
+
+    @staticmethod
+    def _rent_cap(app: EbApplication, caps: list[sp.RentCap]) -> int | None:
+        adults = sum(m.role in ADULT_ROLES for m in app.household)
+        children = sum(m.role == "child" for m in app.household)
+        a = "3+" if adults >= 3 else str(adults)
+        c = "4+" if children >= 4 else str(children)
+        day = app.first_day.isoformat()
+        rows = [r for r in caps if r.adults == a and r.children == c and r.valid_from <= day]
+        return max(rows, key=lambda r: r.valid_from).cap if rows else None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def _write_once(
+        self,
+        ctx: WorkContext,
+        screens: SocialServicesScreens,
+        app: EbApplication,
+        household: sp.Household,
+        case: sp.EbCase,
+        decision: Any,
+        facts: Facts,
+    ) -> Decided:
+        utfall = sp.OUTCOME_VALUES[decision.outcome]
+        amount = int(decision.amount or 0) if decision.outcome == "granted" else 0
+        account = household.account
+        if not account:
+            raise BusinessException(
+                ReasonCode.MISSING_FIELD,
+                "hushållet saknar utbetalningskonto i ärendesystemet",
+                field="payout_account",
+            )
+        written_at: datetime | None = None
+
+        def our_decision(c: sp.EbCase) -> sp.EbDecisionRow | None:
+            return next(
+                (d for d in c.decisions if d.month == app.month and d.outcome == utfall), None
+            )
+
+        def our_payment(c: sp.EbCase) -> sp.PaymentRow | None:
+            return next((p for p in c.payments if p.month == app.month), None)
+
+        found = our_decision(case)
+        if found is None:
+            await ctx.mark_step("writing_decision")
+            written_at = datetime.now(UTC)
+            case = await screens.write_decision(
+                case.case_id, decision.outcome, amount, app.month, decision.motivering
+            )
+            found = our_decision(case)
+            if found is None or not found.diarienummer or found.amount != amount:
+                raise UnexpectedScreen(
+                    "beslutet syns inte på ärendet efter sparande",
+                    system=SYSTEM,
+                    step="verifiering",
+                )
+        facts.add(
+            "beslut",
+            {
+                "utfall": utfall,
+                "belopp": found.amount,
+                "månad": found.month,
+                "diarienummer": found.diarienummer,
+            },
+            SRC_CASE,
+        )
+        if decision.outcome == "granted":
+            payment = our_payment(case)
+            if payment is None:
+                await ctx.mark_step("writing_payment")
+                written_at = written_at or datetime.now(UTC)
+                case = await screens.order_payment(case.case_id, amount, app.month, account)
+                payment = our_payment(case)
+                if payment is None or payment.amount != amount or not payment.number:
+                    raise UnexpectedScreen(
+                        "utbetalningen syns inte på ärendet efter beställning",
+                        system=SYSTEM,
+                        step="verifiering",
+                    )
+            facts.add(
+                "utbetalning",
+                {
+                    "belopp": payment.amount,
+                    "månad": payment.month,
+                    "utbetalningsnummer": payment.number,
+                },
+                SRC_CASE,
+            )
+        return Decided(
+            decision=decision,
+            facts=facts,
+            legacy_case_id=case.case_id,
+            diarienummer=found.diarienummer,
+            recovered=written_at is None,
+            written_at=written_at,
+            verified_at=datetime.now(UTC),
+        )
+
+
+def _application_summary(app: EbApplication) -> dict[str, object]:
+    return {
+        "id": app.id,
+        "månad": app.month,
+        "första_ansökan": app.first_application,
+        "hushållets_storlek": len(app.household),
+        "kostnader": app.costs.model_dump(),
+        "inkomster": [[mask(i.personnummer), i.type, i.amount] for i in app.incomes],
+        "särskilda_utgifter": len(app.special_expenses),
+        "tillgångar": len(app.assets),
+        "läkarintyg": app.medical_certificate_attached,
+        "fritext": app.free_text,
+    }

@@ -1,0 +1,95 @@
+"""The ekonomiskt bistånd robot engine end to end: stand-ins, headless Chromium, SQL queue."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from caserobot.queue import WorkQueue
+from tests.utils.e2e import run_engine
+
+pytestmark = pytest.mark.browser
+
+CASE_TYPE = "ekonomiskt_bistand"
+
+# The stand-ins' kinds (see docs/architecture.md) and the reason code each must carry.
+EXPECTED_REASON = {
+    "first_application": "first_application",
+    "register_mismatch": "register_mismatch",
+    "change_since_previous": "changed_since_previous",
+    "rent_above_cap": "rent_above_cap",
+    "special_expenses": "special_expenses",
+    "assets_declared": "assets_declared",
+    "health_data": "health_data_decisive",
+    "protected_identity": "protected_identity",
+    "samordningsnummer": "samordningsnummer",
+    "not_in_municipality": "not_registered_in_municipality",
+    "no_labour_market_plan": "no_labour_market_plan",
+    "income_exceeds_norm": "proposed_refusal",
+}
+
+
+def _ledger(standins, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        e
+        for e in standins.ledger("case_system")
+        if e["kind"] == kind and e.get("arendetyp") == CASE_TYPE
+    ]
+
+
+def test_every_eb_application_is_decided_or_referred_and_paid_exactly_once(
+    platform_settings, fresh_standins, db
+):
+    generated = fresh_standins.generate(30, seed=7, malformed_share=0.1, type=CASE_TYPE)
+    queue = WorkQueue(db.sessions)
+
+    stats = run_engine(platform_settings, queue, case_type=CASE_TYPE)
+
+    assert stats.processed == 30
+    assert stats.application_errors == 0
+    items = {i.application_id: i for i in queue.items(case_type=CASE_TYPE, limit=1000)}
+    assert sorted(items) == sorted(generated["ids"])
+    states = {a: i.state for a, i in items.items()}
+    assert set(states.values()) <= {"done", "business_exception"}, states
+
+    decisions = Counter(e["extern_ref"] for e in _ledger(fresh_standins, "decision"))
+    payments = Counter(e["extern_ref"] for e in _ledger(fresh_standins, "payment_order"))
+    done = {a for a, s in states.items() if s == "done"}
+    assert done, "some applications are granted"
+    assert set(decisions) == done and max(decisions.values()) == 1
+    assert set(payments) == done and max(payments.values()) == 1
+
+    ledger_decisions = {e["extern_ref"]: e for e in _ledger(fresh_standins, "decision")}
+    ledger_payments = {e["extern_ref"]: e for e in _ledger(fresh_standins, "payment_order")}
+    for app_id in done:
+        recorded = queue.decision(items[app_id].id)
+        assert recorded is not None and recorded.outcome == "granted"
+        written = recorded.inputs["facts"]["beslut"]["value"]
+        assert recorded.diarienummer == ledger_decisions[app_id]["diarienummer"]
+        assert written["belopp"] == ledger_decisions[app_id]["belopp"] > 0
+        assert ledger_payments[app_id]["belopp"] == written["belopp"]
+        assert ledger_decisions[app_id]["manad"] == ledger_payments[app_id]["manad"] == "2026-12"
+
+    # The generator tells the mix, not which application is which; each kind has exactly one
+    # signal, so each kind's reason code shows up exactly as often as the kind was generated
+    # (samordningsnummer holders are not folkbokförda in Nacka either).
+    kinds = Counter(generated["kinds"])
+    reasons: Counter[str] = Counter()
+    only_estimated_norm = 0
+    for item in items.values():
+        if item.state == "business_exception":
+            exc = queue.exception_item(item.id)
+            assert exc.detail and "Traceback" not in exc.detail
+            reasons.update(set(exc.reason_codes))
+            if exc.reason_codes == ["norm_estimated"]:
+                only_estimated_norm += 1
+                assert exc.recommended_outcome == "granted"
+    for kind, code in EXPECTED_REASON.items():
+        extra = kinds["samordningsnummer"] if kind == "not_in_municipality" else 0
+        assert reasons[code] == kinds[kind] + extra, (kind, reasons, kinds)
+    schema = reasons["invalid_personnummer"] + reasons["missing_field"] + reasons["invalid_field"]
+    assert schema == generated["mix"]["malformed"], (kinds, reasons)
+    # A grant is written unless the estimated 2026 riksnorm (households other than a single
+    # adult or a couple living alone) sends it to a caseworker, with the recommendation.
+    assert len(done) + only_estimated_norm == generated["mix"]["grant"], (len(done), reasons)
