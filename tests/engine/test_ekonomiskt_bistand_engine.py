@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -93,3 +94,82 @@ def test_every_eb_application_is_decided_or_referred_and_paid_exactly_once(
     # A grant is written unless the estimated 2026 riksnorm (households other than a single
     # adult or a couple living alone) sends it to a caseworker, with the recommendation.
     assert len(done) + only_estimated_norm == generated["mix"]["grant"], (len(done), reasons)
+
+
+class Crash(BaseException):
+    pass
+
+
+def _counts(standins, kind: str) -> Counter[str]:  # type: ignore[no-untyped-def]
+    return Counter(e["extern_ref"] for e in _ledger(standins, kind))
+
+
+def test_crash_between_decision_and_payment_writes_neither_twice(
+    fresh_standins, sqlite_db, monkeypatch
+):
+    """The robot dies after the decision is saved, before the payment order is sent."""
+    from caserobot.legacy.casesystem.social import SocialServicesScreens
+    from tests.fixtures.platform import apply_standins_env
+
+    monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    fresh_standins.generate(8, seed=7, malformed_share=0.0, type=CASE_TYPE)
+    queue = WorkQueue(sqlite_db.sessions)
+    real_order = SocialServicesScreens.order_payment
+
+    async def die(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Crash("robot process died between the decision and the payment order")
+
+    monkeypatch.setattr(SocialServicesScreens, "order_payment", die)
+    with pytest.raises(Crash):
+        run_engine(settings, queue, seats=1, case_type=CASE_TYPE)
+    decided = _counts(fresh_standins, "decision")
+    assert len(decided) == 1 and not _counts(fresh_standins, "payment_order")
+    stuck = [i for i in queue.items(case_type=CASE_TYPE) if i.state == "in_progress"]
+    assert [i.step for i in stuck] == ["writing_payment"]
+
+    monkeypatch.setattr(SocialServicesScreens, "order_payment", real_order)
+    time.sleep(5.5)  # the crashed robot's lease runs out
+    stats = run_engine(settings, queue, case_type=CASE_TYPE)
+
+    assert stats.application_errors == 0
+    decisions, payments = (
+        _counts(fresh_standins, "decision"),
+        _counts(fresh_standins, "payment_order"),
+    )
+    assert max(decisions.values()) == 1 and max(payments.values()) == 1
+    assert set(decisions) == set(payments) >= set(decided)
+    done = {i.application_id for i in queue.items(case_type=CASE_TYPE) if i.state == "done"}
+    assert done == set(decisions)
+
+
+def test_crash_after_both_writes_is_recovered_by_reading_back(
+    fresh_standins, sqlite_db, monkeypatch
+):
+    monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
+    from tests.fixtures.platform import apply_standins_env
+
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    fresh_standins.generate(8, seed=7, malformed_share=0.0, type=CASE_TYPE)
+    queue = WorkQueue(sqlite_db.sessions)
+    real_complete = WorkQueue.complete
+
+    def crash_on_complete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Crash("robot process died after writing, before recording")
+
+    monkeypatch.setattr(WorkQueue, "complete", crash_on_complete)
+    with pytest.raises(Crash):
+        run_engine(settings, queue, seats=1, case_type=CASE_TYPE)
+    written = _ledger(fresh_standins, "decision")
+    assert len(written) == 1 and len(_ledger(fresh_standins, "payment_order")) == 1
+
+    monkeypatch.setattr(WorkQueue, "complete", real_complete)
+    time.sleep(5.5)
+    stats = run_engine(settings, queue, case_type=CASE_TYPE)
+
+    assert stats.recovered == 1
+    recovered = [d for d in queue.decisions(case_type=CASE_TYPE) if d.recovered]
+    assert [d.application_id for d in recovered] == [written[0]["extern_ref"]]
+    assert recovered[0].diarienummer == written[0]["diarienummer"]
+    assert max(_counts(fresh_standins, "decision").values()) == 1
+    assert max(_counts(fresh_standins, "payment_order").values()) == 1

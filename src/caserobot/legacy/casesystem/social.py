@@ -8,7 +8,9 @@ asks confirm(), the POST is passed through, and the saved case is read back by f
 
 from __future__ import annotations
 
-from caserobot.exceptions import UnexpectedScreen
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from caserobot.exceptions import LegacyTimeout, UnexpectedScreen
 from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.legacy.casesystem.session import CaseSystemSession
@@ -70,9 +72,18 @@ class SocialServicesScreens:
                 await session._guard(step, page.click(f"{form} [type=submit]"))
             html = await page.content()
         else:
-            html = await session._submit_and_read_back(
-                page, step, [form, values], script=sp.FILL_FORM_AND_SUBMIT_JS
-            )
+            # The page's POST navigation (answered by the capture route) must have committed
+            # before the next goto, or the browser reports the goto as interrupted: the
+            # payment form follows the decision form at once.
+            try:
+                async with page.expect_navigation(wait_until="commit"):
+                    html = await session._submit_and_read_back(
+                        page, step, [form, values], script=sp.FILL_FORM_AND_SUBMIT_JS
+                    )
+            except PlaywrightTimeout as exc:
+                raise LegacyTimeout(
+                    "formuläret skickades inte i tid", system=SYSTEM, step=step
+                ) from exc
         if (err := sp.error_text(html)) is not None:
             raise UnexpectedScreen(f"{step} sparades inte: {err}", system=SYSTEM, step=step)
         return sp.parse_eb_case(html)
