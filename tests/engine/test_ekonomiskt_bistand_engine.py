@@ -175,3 +175,62 @@ def test_crash_after_both_writes_is_recovered_by_reading_back(
     assert recovered[0].diarienummer == written[0]["diarienummer"]
     assert max(_counts(fresh_standins, "decision").values()) == 1
     assert max(_counts(fresh_standins, "payment_order").values()) == 1
+
+
+def _break_check_digit(pnr: str) -> str:
+    digits = pnr.replace("-", "")
+    return f"{digits[:8]}-{digits[8:11]}{(int(digits[-1]) + 1) % 10}"
+
+
+def test_bad_eb_applications_name_the_field(platform_settings, fresh_standins, sqlite_db):
+    import copy
+
+    import httpx
+
+    generated = fresh_standins.generate(1, seed=3, malformed_share=0.0, type=CASE_TYPE)
+    url = fresh_standins.eservice_url
+    base = httpx.get(f"{url}/api/applications/{generated['ids'][0]}").json()
+    expected: dict[str, tuple[str, str]] = {}
+
+    def variant(reason: str, field: str, mutate) -> None:  # type: ignore[no-untyped-def]
+        app = copy.deepcopy(base)
+        mutate(app)
+        body = {k: v for k, v in app.items() if k not in ("id", "status", "submitted_at")}
+        r = httpx.post(f"{url}/api/applications", json=body, timeout=10)
+        r.raise_for_status()
+        expected[r.json()["id"]] = (reason, field)
+
+    def bad_pnr(a):  # type: ignore[no-untyped-def]
+        a["applicant"]["personnummer"] = _break_check_digit(a["applicant"]["personnummer"])
+
+    variant("invalid_personnummer", "applicant.personnummer", bad_pnr)
+    variant("missing_field", "month", lambda a: a.pop("month"))
+    variant("invalid_field", "month", lambda a: a.update(month="2026-13"))
+    variant("invalid_field", "costs.rent", lambda a: a["costs"].update(rent=-1))
+    variant(
+        "invalid_field",
+        "incomes.0.type",
+        lambda a: a["incomes"].insert(
+            0, {"personnummer": a["applicant"]["personnummer"], "type": "lotto", "amount": 5}
+        ),
+    )
+    variant(
+        "invalid_field",
+        "household.0.birth_date",
+        lambda a: a["household"][0].update(birth_date="1990-02-30"),
+    )
+    queue = WorkQueue(sqlite_db.sessions)
+
+    stats = run_engine(platform_settings, queue, case_type=CASE_TYPE)
+
+    assert stats.application_errors == 0 and stats.processed == 1 + len(expected)
+    for item in queue.items(case_type=CASE_TYPE):
+        if item.application_id not in expected:
+            continue
+        reason, field = expected[item.application_id]
+        assert item.state == "business_exception"
+        exc = queue.exception_item(item.id)
+        assert exc.reason_codes == [reason], exc.detail
+        assert f"(fält: {field})" in exc.detail
+    written = {e["extern_ref"] for e in fresh_standins.ledger("case_system")}
+    assert not written & set(expected)
