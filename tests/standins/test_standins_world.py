@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 
@@ -55,11 +54,9 @@ def test_children_and_guardians_have_the_right_ages(world: World) -> None:
     assert {g.birth_date.year for g in world.guardians} <= set(range(1975, 1993))
 
 
-def test_world_is_deterministic_and_fast() -> None:
-    started = time.perf_counter()
+def test_world_is_deterministic() -> None:
+    # Build time is not asserted here (speed is measured, not timed in tests).
     a = World.build(42)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"world took {elapsed:.2f} s"
     assert World.build(42).fingerprint() == a.fingerprint()
     assert World.build(43).fingerprint() != a.fingerprint()
 
