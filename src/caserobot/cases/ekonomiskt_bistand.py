@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -30,6 +30,7 @@ from caserobot.legacy.casesystem.social import SocialServicesScreens
 from caserobot.legacy.income import PersonPayments
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import InvalidPersonnummer, Personnummer, mask
+from caserobot.rules._eb_input import IncomeType, Role  # one list, owned by the rules
 
 CASE_TYPE = "ekonomiskt_bistand"
 MUNICIPALITY_CODE = "0182"  # Nacka
@@ -39,26 +40,6 @@ SRC_POP = "folkbokföringen (Navet)"
 SRC_INCOME = "inkomstregistret (SSBTEK)"
 HEALTH_INCOMES = {"sjukpenning", "sjuk_aktivitetsersattning"}
 ADULT_ROLES = {"applicant", "partner", "other_adult"}
-
-Role = Literal["applicant", "partner", "child", "other_adult"]
-IncomeType = Literal[
-    "salary_net",
-    "a_kassa",
-    "aktivitetsstod",
-    "etableringsersattning",
-    "sjukpenning",
-    "foraldrapenning",
-    "sjuk_aktivitetsersattning",
-    "pension",
-    "bostadsbidrag",
-    "barnbidrag",
-    "flerbarnstillagg",
-    "studiebidrag",
-    "underhallsstod",
-    "csn",
-    "child_work_income",
-    "other",
-]
 
 
 def _pnr(value: Any) -> str:
