@@ -122,6 +122,7 @@ class LegacySystem(_Record):
     kind: LegacySystemKind
     base_url: str
     seat_limit: int | None
+    opening_hours: str | None = None
     description: str
     created_at: datetime
     updated_at: datetime

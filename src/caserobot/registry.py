@@ -76,8 +76,13 @@ def register_legacy_system(
     *,
     seat_limit: int | None = None,
     description: str = "",
+    opening_hours: str | None = None,
 ) -> LegacySystem:
-    """Add a legacy system, or update the one with this name."""
+    """Add a legacy system, or update the one with this name.
+
+    ``opening_hours`` (``"HH:MM-HH:MM"``) is only changed when given, so an administrator's
+    setting survives the robot registering its systems again at the start of each run.
+    """
     _check(kind, LEGACY_SYSTEM_KINDS, "legacy system kind")
     now = utcnow()
     with write_session(sessions) as session:
@@ -89,6 +94,8 @@ def register_legacy_system(
         row.base_url = base_url
         row.seat_limit = seat_limit
         row.description = description
+        if opening_hours is not None:
+            row.opening_hours = opening_hours or None
         row.updated_at = now
         session.flush()
         return LegacySystem.model_validate(row)

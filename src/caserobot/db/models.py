@@ -73,6 +73,7 @@ class LegacySystemRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     base_url: Mapped[str] = mapped_column(String(500))
     seat_limit: Mapped[int | None]
+    opening_hours: Mapped[str | None] = mapped_column(String(100))  # e.g. "07:00-19:00"
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,3 +189,79 @@ class ExceptionItemRow(Base):
     due_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+# -- The web UI (issue 4): users, audit log, caseworkers' decisions ----------------------
+
+USER_ROLES = ("admin", "caseworker", "manager")
+CASEWORKER_ACTIONS = ("accept", "decide", "request_completion")
+CASEWORKER_ACTION_STATES = ("pending", "written", "failed")
+
+
+class UserRow(Base):
+    """A person who logs in to the web UI. Caseworkers belong to one or more units."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", USER_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    units: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class AuditRow(Base):
+    """Who did what, when, with the state before and after. Append-only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    before: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    client: Mapped[str | None] = mapped_column(String(100))
+
+
+class CaseworkerActionRow(Base):
+    """A caseworker's action on an exception item; a decision is written back by the robot.
+
+    ``work_item_id`` is the queue item the robot claims to write the decision into the case
+    system (exactly once, like its own decisions); ``diarienummer`` and ``written_at`` are
+    filled in when it has been written and read back.
+    """
+
+    __tablename__ = "caseworker_actions"
+    __table_args__ = (
+        CheckConstraint(_one_of("action", CASEWORKER_ACTIONS), name="action"),
+        CheckConstraint(_one_of("state", CASEWORKER_ACTION_STATES), name="state"),
+        Index("ix_caseworker_actions_exception_item_id", "exception_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exception_item_id: Mapped[int] = mapped_column(
+        ForeignKey("exception_items.id", ondelete="CASCADE")
+    )
+    action: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(50))
+    amount: Mapped[int | None] = mapped_column(Integer)
+    motivering: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    work_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_items.id", ondelete="SET NULL")
+    )
+    legacy_case_id: Mapped[str | None] = mapped_column(String(100))
+    diarienummer: Mapped[str | None] = mapped_column(String(100))
+    written_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
