@@ -36,6 +36,7 @@ class WorkItem(_Record):
 
     id: int
     case_type: str
+    kind: str = "application"  # or "caseworker_action": write back a caseworker's decision
     idempotency_key: str
     application_id: str
     payload: dict[str, Any]

@@ -35,6 +35,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+WORK_ITEM_KINDS = ("application", "caseworker_action")
 WORK_ITEM_STATES = (
     "new",
     "in_progress",
@@ -123,6 +124,11 @@ class WorkItemRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_type: Mapped[str] = mapped_column(String(100))
+    # "application" (decide a new application) or "caseworker_action" (write back what a
+    # caseworker decided on an exception item); reports count applications only.
+    kind: Mapped[str] = mapped_column(
+        String(30), default="application", server_default="application"
+    )
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     application_id: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -96,10 +96,15 @@ def upgrade() -> None:
 
     with op.batch_alter_table("legacy_systems", schema=None) as batch_op:
         batch_op.add_column(sa.Column("opening_hours", sa.String(length=100), nullable=True))
-
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=30), server_default="application", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     with op.batch_alter_table("legacy_systems", schema=None) as batch_op:
         batch_op.drop_column("opening_hours")
 
