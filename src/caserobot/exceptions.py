@@ -62,6 +62,51 @@ class ReasonCode(StrEnum):
     # The robot gave up on a system problem
     APPLICATION_ERROR = "application_error"
 
+    @property
+    def label(self) -> str:
+        """The reason in plain Swedish, for caseworkers and reports."""
+        return _REASON_LABELS[self]
+
+
+_REASON_LABELS: dict[ReasonCode, str] = {
+    ReasonCode.INVALID_PERSONNUMMER: "Ogiltigt personnummer",
+    ReasonCode.MISSING_FIELD: "Uppgift saknas i ansökan",
+    ReasonCode.INVALID_FIELD: "Felaktig uppgift i ansökan",
+    ReasonCode.UNKNOWN_SCHOOL: "Okänd skola",
+    ReasonCode.SCHOOL_MISMATCH: "Skolan stämmer inte med skolplaceringen",
+    ReasonCode.ABSURD_DISTANCE: "Orimligt avstånd",
+    ReasonCode.PERSON_NOT_FOUND: "Personen finns inte i registret",
+    ReasonCode.UNKNOWN_ADDRESS: "Okänd adress",
+    ReasonCode.NOT_GUARDIAN: "Sökanden är inte vårdnadshavare",
+    ReasonCode.MEDICAL_CERTIFICATE: "Läkarintyg bifogat",
+    ReasonCode.TRAFFIC_DANGER: "Trafikfarlig väg anges",
+    ReasonCode.TAXI_REQUESTED: "Taxi begärs",
+    ReasonCode.PROTECTED_IDENTITY: "Skyddad identitet",
+    ReasonCode.FORSKOLEKLASS: "Förskoleklass",
+    ReasonCode.FIRST_APPLICATION: "Första ansökan",
+    ReasonCode.REGISTER_MISMATCH: "Registrerade inkomster avviker från ansökan",
+    ReasonCode.CHANGED_SINCE_PREVIOUS: "Ändrat sedan förra ansökan",
+    ReasonCode.NO_LABOUR_MARKET_PLAN: "Ingen aktiv planering mot arbete",
+    ReasonCode.RENT_ABOVE_CAP: "Hyran över kommunens tak",
+    ReasonCode.SPECIAL_EXPENSES: "Särskilda utgifter sökta",
+    ReasonCode.ASSETS_DECLARED: "Tillgångar uppgivna",
+    ReasonCode.HEALTH_DATA_DECISIVE: "Hälsouppgifter avgör (GDPR art. 22.4)",
+    ReasonCode.SAMORDNINGSNUMMER: "Samordningsnummer",
+    ReasonCode.NOT_REGISTERED_IN_MUNICIPALITY: "Inte folkbokförd i kommunen",
+    ReasonCode.ADULT_CHILD: "Vuxet barn i hushållet",
+    ReasonCode.NORM_ESTIMATED: "Normen för året är en uppskattning",
+    ReasonCode.PROPOSED_REFUSAL: "Förslag till avslag",
+    ReasonCode.APPLICATION_ERROR: "Systemfel",
+}
+
+
+def reason_label(code: str) -> str:
+    """The Swedish label of a reason code; an unknown code is shown as it is."""
+    try:
+        return ReasonCode(code).label
+    except ValueError:
+        return code
+
 
 class CaseRobotError(Exception):
     """Base of every caserobot error."""
