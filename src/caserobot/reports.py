@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caserobot.db import utcnow
 from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
+from caserobot.exceptions import reason_label
+from caserobot.rules import kronor
 
 OUTCOME_LABELS = {
     "granted": "Beviljat (automatiskt)",
@@ -43,6 +45,7 @@ class CaseLine:
     reasons: list[str]
     attempts: int
     duration_ms: int | None
+    amount_paid: int | None = None  # kr, the payment order read back from the case system
 
 
 @dataclass
@@ -62,6 +65,10 @@ class RunReport:
         return Counter(r for c in self.cases for r in c.reasons)
 
     @property
+    def payments(self) -> list[int]:
+        return [c.amount_paid for c in self.cases if c.amount_paid is not None]
+
+    @property
     def durations(self) -> list[int]:
         return sorted(c.duration_ms for c in self.cases if c.duration_ms is not None)
 
@@ -77,6 +84,8 @@ class RunReport:
             "median_ms": int(statistics.median(d)) if d else None,
             "p95_ms": d[min(len(d) - 1, int(0.95 * len(d)))] if d else None,
             "max_ms": d[-1] if d else None,
+            "payments": len(self.payments),
+            "amount_paid_kr": sum(self.payments),
         }
 
 
@@ -118,6 +127,7 @@ def _case_line(
     else:
         outcome = "pending"
     return CaseLine(
+        amount_paid=_amount_paid(decision),
         application_id=item.application_id,
         state=item.state,
         outcome=outcome,
@@ -126,6 +136,19 @@ def _case_line(
         attempts=item.attempts,
         duration_ms=item.duration_ms,
     )
+
+
+def _amount_paid(decision: DecisionRow | None) -> int | None:
+    """The payment ordered with a decision, as read back from the case system.
+
+    Case types that pay (ekonomiskt bistånd) record the read-back payment order among the
+    decision's facts as ``utbetalning``; the others have none.
+    """
+    if decision is None:
+        return None
+    fact = (decision.inputs or {}).get("facts", {}).get("utbetalning")
+    amount = fact.get("value", {}).get("belopp") if isinstance(fact, dict) else None
+    return int(amount) if amount is not None else None
 
 
 def _iso(value: Any) -> str:
@@ -183,16 +206,33 @@ def write_excel(report: RunReport, path: Path) -> Path:
     ws.cell(ws.max_row, 2).number_format = "0.0%"
     ws.append(["Median per ärende (ms)", s["median_ms"]])
     ws.append(["95:e percentil per ärende (ms)", s["p95_ms"]])
+    if s["payments"]:
+        ws.append(["Utbetalningar beställda", s["payments"]])
+        ws.append(["Utbetalt belopp totalt (kr)", s["amount_paid_kr"]])
+        ws.cell(ws.max_row, 2).number_format = "# ##0"
+        ws.append(["Medelbelopp per hushåll (kr)", round(s["amount_paid_kr"] / s["payments"])])
+        ws.cell(ws.max_row, 2).number_format = "# ##0"
 
     wr = wb.create_sheet("Undantag per orsak")
     _table(
-        wr, ["Orsakskod", "Antal"], [[k, v] for k, v in report.exceptions_by_reason.most_common()]
+        wr,
+        ["Orsak", "Orsakskod", "Antal"],
+        [[reason_label(k), k, v] for k, v in report.exceptions_by_reason.most_common()],
     )
 
     wc = wb.create_sheet("Ärenden")
     _table(
         wc,
-        ["Ansökan", "Status", "Utfall", "Diarienummer", "Orsaker", "Försök", "Tid (ms)"],
+        [
+            "Ansökan",
+            "Status",
+            "Utfall",
+            "Diarienummer",
+            "Orsaker",
+            "Försök",
+            "Tid (ms)",
+            "Utbetalt (kr)",
+        ],
         [
             [
                 c.application_id,
@@ -202,6 +242,7 @@ def write_excel(report: RunReport, path: Path) -> Path:
                 ", ".join(c.reasons),
                 c.attempts,
                 c.duration_ms,
+                c.amount_paid,
             ]
             for c in report.cases
         ],
@@ -226,11 +267,17 @@ def print_summary(report: RunReport, console: Console | None = None) -> None:
     console.print(t)
     if s["exceptions_by_reason"]:
         r = Table(title="Undantag per orsak", title_justify="left")
-        r.add_column("Orsakskod")
+        r.add_column("Orsak")
+        r.add_column("Kod", style="dim")
         r.add_column("Antal", justify="right")
         for reason, n in s["exceptions_by_reason"].items():
-            r.add_row(reason, str(n))
+            r.add_row(reason_label(reason), reason, str(n))
         console.print(r)
+    if s["payments"]:
+        console.print(
+            f"Utbetalningar beställda: {s['payments']}, totalt {kronor(s['amount_paid_kr'])} "
+            f"(i snitt {kronor(round(s['amount_paid_kr'] / s['payments']))} per hushåll)"
+        )
     console.print(
         f"Automatiskt beslutade: {s['automation_rate']:.0%}   "
         f"tid per ärende: median {s['median_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms"

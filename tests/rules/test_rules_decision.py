@@ -146,6 +146,7 @@ def test_public_surface() -> None:
         "case_types",
         "decide",
         "get_case_type",
+        "kronor",
         "load_parameters",
         "load_rule_set",
         "register",

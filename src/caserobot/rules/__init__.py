@@ -5,6 +5,7 @@ builds a :class:`CaseType` (see :mod:`caserobot.rules.skolskjuts`); its rule set
 parameters live in ``config/rules/<case_type>/``. See README.md next to this file.
 """
 
+from caserobot.rules._calculation import kronor
 from caserobot.rules._decision import Decision, Outcome, RecommendedOutcome, Trace, TraceStep
 from caserobot.rules._engine import (
     CaseType,
@@ -39,6 +40,7 @@ __all__ = [
     "RuleSpec",
     "Trace",
     "TraceStep",
+    "kronor",
     "case_types",
     "decide",
     "get_case_type",
