@@ -1,4 +1,6 @@
-"""Throughput of the skolskjuts robot against the stand-ins with a realistic latency profile.
+"""Throughput of a case robot against the stand-ins with a realistic latency profile.
+
+``--case-type`` picks the robot: skolskjuts (default) or ekonomiskt_bistand.
 
 Runs the robot's engine twice over the same synthetic applications:
 
@@ -14,6 +16,7 @@ measurement: this measures the robot engine those run. Rates are over the proces
 phase, after Chromium has started and the seats have logged in (printed separately).
 
     python benchmarks/throughput.py --cases 200 --seats 4 --ui-latency-ms 150 --api-latency-ms 80
+    python benchmarks/throughput.py --case-type ekonomiskt_bistand --cases 200
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-PORTS = {"eservice": 8811, "case": 8812, "population": 8813, "route": 8814}
+PORTS = {"eservice": 8811, "case": 8812, "population": 8813, "route": 8814, "income": 8815}
+API_SYSTEMS = ("eservice", "population", "route", "income")
 
 
 class PeakRss:
@@ -69,7 +73,9 @@ def _server_counts(base: dict[str, str]) -> dict[str, int]:
     return out
 
 
-def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[str, str]) -> dict:
+def _measure(
+    settings, case_type: str, mode: str, seats: int, cases: int, seed: int, base: dict[str, str]
+) -> dict:
     from caserobot.db import open_database
     from caserobot.intake import intake
     from caserobot.queue import WorkQueue
@@ -78,11 +84,13 @@ def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[
     for url in base.values():
         httpx.post(f"{url}/_test/reset", timeout=10).raise_for_status()
     httpx.post(
-        f"{base['eservice']}/_test/generate", json={"count": cases, "seed": seed}, timeout=60
+        f"{base['eservice']}/_test/generate",
+        json={"count": cases, "seed": seed, "type": case_type},
+        timeout=60,
     ).raise_for_status()
     db_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
     queue = WorkQueue(open_database(f"sqlite:///{db_dir}/bench.db").sessions)
-    asyncio.run(intake(settings, queue, "skolskjuts"))
+    asyncio.run(intake(settings, queue, case_type))
     before = _server_counts(base)
     done = [0]
 
@@ -92,12 +100,12 @@ def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[
             if done[0] % 25 == 0 or done[0] == cases:
                 print(f"  {mode}: {done[0]}/{cases}", file=sys.stderr, flush=True)
 
-    worker = RobotWorker(settings, queue, "skolskjuts", seats=seats, mode=mode, progress=progress)
+    worker = RobotWorker(settings, queue, case_type, seats=seats, mode=mode, progress=progress)
     with PeakRss() as rss:
         stats = asyncio.run(worker.run())
     after = _server_counts(base)
     ui = after["case"] - before["case"]
-    api = sum(after[k] - before[k] for k in ("eservice", "population", "route"))
+    api = sum(after[k] - before[k] for k in API_SYSTEMS)
     d = sorted(stats.durations_ms)
     processing_s = stats.elapsed_s - stats.startup_s
     return {
@@ -118,6 +126,12 @@ def _measure(settings, mode: str, seats: int, cases: int, seed: int, base: dict[
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--case-type",
+        choices=("skolskjuts", "ekonomiskt_bistand"),
+        default="skolskjuts",
+        help="the robot to measure",
     )
     ap.add_argument("--cases", type=int, default=200, help="applications for caserobot's way")
     ap.add_argument("--seats", type=int, default=4, help="seat licences S of the case system")
@@ -140,6 +154,7 @@ def main() -> None:
         "CASEROBOT_CASE_SYSTEM__SEAT_LIMIT": str(args.seats),
         "CASEROBOT_POPULATION_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['population']}",
         "CASEROBOT_ROUTE_SERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['route']}",
+        "CASEROBOT_INCOME_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['income']}",
     }
     os.environ.update(env)
     from caserobot.runtime import apply_isolated_env, start_standins
@@ -152,6 +167,7 @@ def main() -> None:
         "case": settings.case_system.base_url,
         "population": settings.population_register.base_url,
         "route": settings.route_service.base_url,
+        "income": settings.income_register.base_url,
     }
     standins = start_standins(
         settings,
@@ -161,14 +177,14 @@ def main() -> None:
     )
     try:
         print(
-            f"caserobot: {args.cases} cases, {args.seats} seats, UI {args.ui_latency_ms} ms, "
-            f"API {args.api_latency_ms} ms",
+            f"caserobot {args.case_type}: {args.cases} cases, {args.seats} seats, "
+            f"UI {args.ui_latency_ms} ms, API {args.api_latency_ms} ms",
             file=sys.stderr,
         )
-        fast = _measure(settings, "fast", args.seats, args.cases, args.seed, base)
+        fast = _measure(settings, args.case_type, "fast", args.seats, args.cases, args.seed, base)
         classic_n = args.classic_cases or args.cases
         print(f"classic: {classic_n} cases, 1 session, every screen rendered", file=sys.stderr)
-        classic = _measure(settings, "classic", 1, classic_n, args.seed, base)
+        classic = _measure(settings, args.case_type, "classic", 1, classic_n, args.seed, base)
     finally:
         if standins:
             standins.stop()
@@ -178,6 +194,7 @@ def main() -> None:
     ) / 1000
     limit = args.seats / per_case_s
     result = {
+        "case_type": args.case_type,
         "cases_per_s": round(fast["cases_per_s"], 3),
         "limit_cases_per_s": round(limit, 3),
         "efficiency": round(fast["cases_per_s"] / limit, 3),
