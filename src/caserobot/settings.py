@@ -69,6 +69,21 @@ class WorkSettings(BaseModel):
     retry_backoff_s: float = Field(default=1.0, ge=0, description="First backoff; doubles")
 
 
+class WebSettings(BaseModel):
+    """The web UI (``caserobot serve``)."""
+
+    host: str = Field(default="127.0.0.1", description="Address the web server listens on")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs session cookies. Unset: generated once and kept in "
+        "var_dir/web-secret-key (mode 0600)",
+    )
+    session_max_age_s: int = Field(
+        default=8 * 3600, ge=60, description="How long a login lasts, seconds"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CASEROBOT_", env_nested_delimiter="__", extra="ignore"
@@ -89,6 +104,7 @@ class Settings(BaseSettings):
     income_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8705")
     browser: BrowserSettings = BrowserSettings()
     work: WorkSettings = WorkSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def database_url(self) -> str:

@@ -1,0 +1,184 @@
+"""The web application: server-rendered pages in Swedish and a JSON API under ``/api``.
+
+:func:`create_app` opens (and migrates) the database of the settings, signs sessions with
+the web secret key, and includes every router listed in
+:data:`caserobot.web.routes.ROUTERS`, each behind CSRF protection.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
+
+from caserobot.db import init_db
+from caserobot.exceptions import InputError
+from caserobot.settings import Settings, get_settings
+from caserobot.web.deps import (
+    Forbidden,
+    LoginRequired,
+    current_user,
+    is_api,
+    redirect_to_login,
+    render,
+    verify_csrf,
+)
+from caserobot.web.routes import ROUTERS
+from caserobot.web.throttle import LoginThrottle
+
+STATIC_DIR = Path(__file__).parent / "static"
+SECRET_KEY_FILE = "web-secret-key"
+
+_STATUS_TEXT = {
+    400: "Felaktig begäran",
+    401: "Inte inloggad",
+    403: "Du har inte behörighet till den här sidan eller åtgärden.",
+    404: "Sidan finns inte.",
+    405: "Metoden är inte tillåten här.",
+    409: "Konflikt",
+    422: "Uppgifterna kunde inte tolkas.",
+    429: "För många försök. Vänta en stund och försök igen.",
+    500: "Ett oväntat fel inträffade.",
+    503: "Tjänsten är inte tillgänglig just nu.",
+}
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, else the one in ``var_dir/web-secret-key`` (created, mode 0600)."""
+    if settings.web.secret_key is not None:
+        return settings.web.secret_key.get_secret_value()
+    path = settings.var_dir / SECRET_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web app on the database of ``settings`` (default: :func:`get_settings`)."""
+    settings = settings or get_settings()
+    db = init_db(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="caserobot",
+        summary="Robotar för kommunernas äldre ärendesystem: JSON-API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings),
+        session_cookie="caserobot_session",
+        max_age=settings.web.session_max_age_s,
+        same_site="lax",
+        https_only=False,
+    )
+    app.middleware("http")(_security_headers)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[Depends(verify_csrf)])
+    _add_api_docs(app)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_api_docs(app: FastAPI) -> None:
+    def schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            full = get_openapi(title=app.title, version="1", summary=app.summary, routes=app.routes)
+            full["paths"] = {p: v for p, v in full["paths"].items() if p.startswith("/api/")}
+            app.openapi_schema = full
+        return app.openapi_schema
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(current_user)])
+    def openapi_json() -> JSONResponse:
+        return JSONResponse(schema())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(current_user)])
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="caserobot API")
+
+
+async def _security_headers(request: Request, call_next: Any) -> Response:
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if "text/html" in response.headers.get("content-type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error(request: Request, status: int, detail: str | None = None) -> Response:
+    message = detail or _STATUS_TEXT.get(status, "Fel")
+    if is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: Exception) -> Response:
+        if is_api(request):
+            return JSONResponse({"detail": "Inte inloggad"}, status_code=401)
+        return RedirectResponse(redirect_to_login(request), status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        if exc.args and exc.args[0] == "csrf":
+            return _error(
+                request,
+                403,
+                "Formuläret var för gammalt eller ogiltigt. Ladda om sidan och försök igen.",
+            )
+        return _error(request, 403)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InputError)
+        if is_api(request):
+            return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=422)
+        return _error(request, 400, exc.detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) and is_api(request) else None
+        if not is_api(request) and exc.status_code != 404 and isinstance(exc.detail, str):
+            detail = exc.detail if exc.detail not in ("Not Found", "Method Not Allowed") else None
+        return _error(request, exc.status_code, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return _error(request, 422)

@@ -1,0 +1,13 @@
+"""Every router of the web app. Add yours with one line; ``create_app`` includes them all,
+each behind CSRF protection (:func:`caserobot.web.deps.verify_csrf`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from caserobot.web.routes import auth
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    auth.api_router,
+]
