@@ -42,6 +42,19 @@ def test_run_unknown_robot_is_a_clear_error(platform_settings) -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_decision_date_for_a_robot_that_decides_per_month_is_refused(platform_settings) -> None:
+    result = runner.invoke(app, ["run", "ekonomiskt_bistand", "--as-of", "2026-12-01"])
+    assert result.exit_code == 1
+    assert "ekonomiskt_bistand tar inget beslutsdatum" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_with_nothing_to_do_is_refused(platform_settings) -> None:
+    result = runner.invoke(app, ["demo", "--applications", "0", "--eb-applications", "0"])
+    assert result.exit_code == 1
+    assert "inga ansökningar" in result.output
+
+
 @pytest.mark.browser
 def test_views_after_a_run(platform_settings, fresh_standins, tmp_path) -> None:
     from caserobot import registry

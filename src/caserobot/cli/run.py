@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from contextlib import ExitStack
@@ -25,17 +26,28 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _load_flow(robot: str) -> Any:
+    from prefect.flows import load_flow_from_entrypoint
+
+    return load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / f"{robot}.py") + f":{robot}")
+
+
+def _flow_params(robot: str, seats: int | None, mode: str, as_of: str | None) -> dict[str, Any]:
+    """The flow's parameters; ``as_of`` only for robots that take a decision date."""
+    params: dict[str, Any] = {"seats": seats, "mode": mode}
+    if as_of is not None:
+        if "as_of" not in inspect.signature(_load_flow(robot).fn).parameters:
+            raise CaseRobotError(
+                f"{robot} tar inget beslutsdatum: reglerna gäller per ansökt månad (--as-of)"
+            )
+        params["as_of"] = as_of
+    return params
+
+
 def _run_flow(
-    robot: str,
-    settings: Settings,
-    *,
-    expected: int | None,
-    seats: int | None,
-    mode: str,
-    as_of: str | None,
+    robot: str, settings: Settings, *, expected: int | None, params: dict[str, Any]
 ) -> dict[str, Any]:
     """Run the robot's Prefect flow with a progress bar fed from the work queue."""
-    from prefect.flows import load_flow_from_entrypoint
 
     from caserobot.db import init_db
     from caserobot.queue import WorkQueue
@@ -44,7 +56,7 @@ def _run_flow(
     manifest = load_manifest(robot)
     queue = WorkQueue(init_db(settings).sessions)
     baseline = queue.counts(manifest.case_type)
-    flow = load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / f"{robot}.py") + f":{robot}")
+    flow = _load_flow(robot)
     done = threading.Event()
 
     def finished() -> int:
@@ -66,7 +78,7 @@ def _run_flow(
         watcher = threading.Thread(target=poll, args=(progress, bar), daemon=True)
         watcher.start()
         try:
-            result = flow(seats=seats, mode=mode, as_of=as_of)
+            result = flow(**params)
         finally:
             done.set()
             watcher.join()
@@ -83,31 +95,49 @@ def _print_report(run_id: int, settings: Settings, excel: str | None) -> None:
         console.print(f"Excelrapport: [bold]{excel}[/bold]")
 
 
+# The demo's robots: (robot, what its applications are called in the progress output).
+DEMO_ROBOTS = (
+    ("skolskjuts", "skolskjutsansökningar"),
+    ("ekonomiskt_bistand", "ansökningar om ekonomiskt bistånd"),
+)
+
+
 @app.command()
 def demo(
     applications: Annotated[
-        int, typer.Option("--applications", "-n", min=1, help="Synthetic applications to submit")
+        int, typer.Option("--applications", "-n", min=0, help="Skolskjuts applications to submit")
     ] = 200,
+    eb_applications: Annotated[
+        int, typer.Option(min=0, help="Ekonomiskt bistånd applications to submit")
+    ] = 150,
     seats: Annotated[int, typer.Option(min=1, help="Seat licences of the case system")] = 4,
     ui_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per UI page")] = 0,
     api_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per API call")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic applications")] = 1,
-    as_of: Annotated[str | None, typer.Option(help="Decision date YYYY-MM-DD")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Skolskjuts decision date YYYY-MM-DD (default: today)")
+    ] = None,
     keep_running: Annotated[
         bool, typer.Option(help="Leave the stand-ins and Prefect's server running (Ctrl-C to stop)")
     ] = False,
 ) -> None:
-    """Run the whole skolskjuts path on this machine, with nothing to set up.
+    """Run both case robots end to end on this machine, with nothing to set up.
 
     Starts the legacy stand-ins and Prefect's own server, submits synthetic applications to
-    the e-service, registers the robot, runs its flow (the Robot Framework robot drives the
-    case system in headless Chromium) and prints the run report.
+    the e-service (skolskjuts and ekonomiskt bistånd), registers the robots, runs each
+    robot's Prefect flow (the Robot Framework robot drives the case system in headless
+    Chromium) and prints the run reports. Ekonomiskt bistånd is decided per month applied
+    for (the stand-ins' scenario month), so --as-of applies to skolskjuts only.
     """
     from caserobot.runtime import apply_isolated_env, start_prefect_server, start_standins
 
+    wanted = {"skolskjuts": applications, "ekonomiskt_bistand": eb_applications}
+    if not any(wanted.values()):
+        raise _fail("inga ansökningar att behandla: ange --applications eller --eb-applications")
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     apply_isolated_env(settings)
+    results: list[tuple[str, dict[str, Any]]] = []
     with ExitStack() as stack:
         try:
             with console.status("Startar ersättningssystemen (e-tjänst, ärendesystem, register)…"):
@@ -120,27 +150,31 @@ def demo(
             if standins:
                 stack.callback(standins.stop)
             console.print("✓ Ersättningssystemen körs (loggar i var/logs/)")
-            resp = httpx.post(
-                f"{settings.eservice.base_url}/_test/generate",
-                json={"count": applications, "seed": seed},
-                timeout=60,
-            )
-            resp.raise_for_status()
-            console.print(f"✓ {applications} skolskjutsansökningar inskickade till e-tjänsten")
+            for robot, noun in DEMO_ROBOTS:
+                if wanted[robot]:
+                    _submit(settings, robot, wanted[robot], seed)
+                    console.print(f"✓ {wanted[robot]} {noun} inskickade till e-tjänsten")
             with console.status("Startar Prefects server (första gången ≈ 20 s)…"):
                 server = start_prefect_server(settings)
             if server:
                 stack.callback(server.stop)
             console.print("✓ Prefect körs: http://127.0.0.1:4200")
-            result = _run_flow(
-                "skolskjuts", settings, expected=applications, seats=seats, mode="fast", as_of=as_of
-            )
+            for robot, _ in DEMO_ROBOTS:
+                if wanted[robot]:
+                    params = _flow_params(
+                        robot, seats, "fast", as_of if robot == "skolskjuts" else None
+                    )
+                    result = _run_flow(robot, settings, expected=wanted[robot], params=params)
+                    results.append((robot, result))
         except CaseRobotError as exc:
             raise _fail(str(exc)) from None
         except httpx.HTTPError as exc:
             raise _fail(f"e-tjänsten svarade inte: {exc}") from None
-        _print_report(result["run_id"], settings, result["report"].get("excel"))
-        console.print(f"Robotloggar: {result['robot']['output_dir']}/log.html")
+        for robot, result in results:
+            console.rule(robot)
+            _print_report(result["run_id"], settings, result["report"].get("excel"))
+            console.print(f"Robotloggar: {result['robot']['output_dir']}/log.html")
+        _print_overview(results)
         if keep_running:
             console.print("Allt körs vidare. Avsluta med Ctrl-C.")
             try:
@@ -148,6 +182,37 @@ def demo(
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+
+
+def _submit(settings: Settings, case_type: str, count: int, seed: int) -> None:
+    resp = httpx.post(
+        f"{settings.eservice.base_url}/_test/generate",
+        json={"count": count, "seed": seed, "type": case_type},
+        timeout=120,
+    )
+    resp.raise_for_status()
+
+
+def _print_overview(results: list[tuple[str, dict[str, Any]]]) -> None:
+    from rich.table import Table
+
+    from caserobot.rules import kronor
+
+    table = Table(title="Demo: alla robotar", title_justify="left")
+    table.add_column("Robot", no_wrap=True)
+    for column in ("Ansökningar", "Automatiskt", "Handläggare", "Utbetalt"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for robot, result in results:
+        r = result["report"]
+        automated = r["granted"] + r["denied"]
+        table.add_row(
+            robot,
+            str(r["applications"]),
+            f"{automated} ({r['automation_rate']:.0%})",
+            str(r["referred"] + r["business_exception"]),
+            kronor(r["amount_paid_kr"]) if r.get("payments") else "–",
+        )
+    console.print(table)
 
 
 @app.command()
@@ -175,7 +240,8 @@ def run(
             server = start_prefect_server(settings)
             if server:
                 stack.callback(server.stop)
-            result = _run_flow(robot, settings, expected=None, seats=seats, mode=mode, as_of=as_of)
+            params = _flow_params(robot, seats, mode, as_of)
+            result = _run_flow(robot, settings, expected=None, params=params)
         except CaseRobotError as exc:
             raise _fail(str(exc)) from None
         _print_report(result["run_id"], settings, result["report"].get("excel"))
