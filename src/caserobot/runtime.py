@@ -172,3 +172,46 @@ def start_prefect_server(settings: Settings, port: int = PREFECT_PORT) -> Manage
     proc.wait_healthy(f"{api}/health", 120)
     os.environ["PREFECT_API_URL"] = api
     return proc
+
+
+def start_worker(settings: Settings, *, query_seconds: int = 1) -> ManagedProcess | None:
+    """Start a Prefect process worker on caserobot's work pool, unless one is online already.
+
+    The worker runs the schedules' flow runs (see :mod:`caserobot.scheduling`) as child
+    processes in its own process group, so :meth:`ManagedProcess.stop` ends them with it.
+    Needs a reachable Prefect server (``PREFECT_API_URL``, see :func:`start_prefect_server`).
+    """
+    import uuid
+
+    from caserobot import scheduling
+
+    api = scheduling.api_url()
+    if not api or not is_healthy(f"{api}/health"):
+        raise ApplicationException(f"Prefect-servern på {api or '(ingen)'} svarar inte")
+    scheduling.ensure_work_pool()
+    if any(w.status == "ONLINE" for w in scheduling.workers()):
+        return None
+    name = f"caserobot-{uuid.uuid4().hex[:8]}"
+    env = {
+        **isolated_env(settings),
+        "PREFECT_API_URL": api,
+        # The default (10 s) is most of the wait between "run now" and the run starting.
+        "PREFECT_WORKER_QUERY_SECONDS": str(query_seconds),
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+    cmd = [sys.executable, "-m", "prefect", "worker", "start"]
+    cmd += ["--pool", scheduling.WORK_POOL, "--type", "process", "--name", name]
+    proc = ManagedProcess("prefect-worker", cmd, settings.var_dir / "logs", env=env).start()
+    deadline = time.monotonic() + 90
+    # The worker has no health URL of its own; it is ready once Prefect lists it in the pool.
+    while not any(w.name == name for w in scheduling.workers()):
+        if proc.proc is not None and proc.proc.poll() is not None:
+            raise ApplicationException(
+                f"Prefect-workern avslutades direkt (kod {proc.proc.returncode}); "
+                f"se {proc.log_path}"
+            )
+        if time.monotonic() > deadline:
+            proc.stop()
+            raise ApplicationException(f"Prefect-workern blev inte redo; se {proc.log_path}")
+        time.sleep(0.5)
+    return proc

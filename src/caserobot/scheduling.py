@@ -33,7 +33,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPStatusError
 from prefect.settings import get_current_settings
 from pydantic import BaseModel, ConfigDict, SecretStr
 from sqlalchemy.engine import make_url
@@ -138,6 +138,33 @@ def ensure_work_pool(client: SyncPrefectClient | None = None) -> None:
     )
     with _maybe_client(client) as c, suppress(ObjectAlreadyExists):
         c.create_work_pool(pool)
+
+
+class WorkerInfo(BaseModel):
+    """A worker polling the work pool, as Prefect sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    status: str  # ONLINE / OFFLINE
+    last_heartbeat: datetime | None
+
+
+def workers() -> list[WorkerInfo]:
+    """The workers of :data:`WORK_POOL` (none if the pool does not exist yet)."""
+    with prefect_client() as client:
+        try:
+            found = client.read_workers_for_work_pool(WORK_POOL)
+        except ObjectNotFound:
+            return []
+    return [
+        WorkerInfo(
+            name=w.name,
+            status=str(w.status.value if w.status else "OFFLINE"),
+            last_heartbeat=w.last_heartbeat_time,
+        )
+        for w in found
+    ]
 
 
 def run_env(settings: Settings, trigger: str) -> dict[str, str]:
