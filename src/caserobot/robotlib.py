@@ -14,7 +14,7 @@ from typing import Any
 from robot.api import Failure, logger
 from robot.api.deco import keyword, library
 
-from caserobot import logs
+from caserobot import credentials, logs
 from caserobot.exceptions import CaseRobotError
 from caserobot.personnummer import mask
 from caserobot.settings import get_settings
@@ -35,7 +35,8 @@ class CaseRobot:
 
     def __init__(self) -> None:
         logs.install()
-        self._settings = get_settings()
+        # Stored credentials (Prefect Secret block) win over the settings' case-system account.
+        self._settings = credentials.apply(get_settings())
 
     @keyword("Process Work Items")
     def process_work_items(

@@ -1,0 +1,124 @@
+"""Legacy-system credentials as Prefect Secret blocks: stored, listed without the password."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from pydantic import SecretStr
+
+from caserobot import audit, credentials
+from caserobot.db import init_db
+from caserobot.exceptions import InputError
+from caserobot.settings import Settings
+
+PASSWORD = "Hemligt-Lösen-4711"
+
+
+@pytest.fixture
+def clean_blocks(scheduling_settings: Settings) -> Iterator[Settings]:
+    yield scheduling_settings
+    with get_client(sync_client=True) as client:
+        for doc in client.read_block_documents_by_type("secret", include_secrets=False):
+            if (doc.name or "").startswith(credentials.PREFIX):
+                client.delete_block_document(doc.id)
+
+
+def test_secret_block_round_trips_and_the_password_is_never_shown(
+    clean_blocks: Settings,
+) -> None:
+    assert not credentials.exists("arendesystem")
+    assert credentials.load("arendesystem") is None
+
+    stored = credentials.store("arendesystem", "robot07", PASSWORD, actor="admin")
+    assert (stored.system, stored.username) == ("arendesystem", "robot07")
+    assert stored.stored_at is not None
+    assert credentials.exists("arendesystem")
+    loaded = credentials.load("arendesystem")
+    assert loaded is not None and loaded.username == "robot07"
+    assert loaded.password.get_secret_value() == PASSWORD
+    assert PASSWORD not in repr(loaded) + repr(stored)
+    assert credentials.list_stored() == [stored]
+
+    with get_client(sync_client=True) as client:
+        doc = client.read_block_document_by_name(
+            "legacy-arendesystem-credentials", "secret", include_secrets=False
+        )
+    assert doc.block_type.slug == "secret"
+    assert PASSWORD not in json.dumps(doc.data, default=str)
+
+    credentials.store("arendesystem", "robot08", PASSWORD + "-2", actor="admin")
+    assert credentials.load("arendesystem").username == "robot08"  # type: ignore[union-attr]
+    entries = audit.entries(init_db(clean_blocks).sessions, action_prefix="credentials.")
+    assert [(e.target, e.after["username"], e.after["password"]) for e in entries] == [
+        ("system:arendesystem", "robot08", "***"),
+        ("system:arendesystem", "robot07", "***"),
+    ]
+    assert entries[0].before == {"username": "robot07", "password": "***"}
+    assert PASSWORD not in json.dumps([e.model_dump(mode="json") for e in entries])
+
+
+@pytest.mark.parametrize(
+    ("system", "username", "password", "field"),
+    [
+        ("stordatorn", "robot07", PASSWORD, "system"),
+        ("arendesystem", " ", PASSWORD, "username"),
+        ("arendesystem", "robot07", "", "password"),
+    ],
+)
+def test_bad_input_is_refused(
+    clean_blocks: Settings, system: str, username: str, password: str, field: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        credentials.store(system, username, password, actor="admin")
+    assert info.value.field == field
+    assert credentials.list_stored() == []
+
+
+def test_robot_settings_take_the_stored_case_system_account(
+    clean_blocks: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = clean_blocks.model_copy(
+        update={
+            "case_system": clean_blocks.case_system.model_copy(
+                update={"username": "robot01", "password": SecretStr("robot01")}
+            )
+        }
+    )
+    assert credentials.apply(settings) == settings  # nothing stored: the settings stand
+    credentials.store("arendesystem", "robot07", PASSWORD, actor="admin")
+
+    applied = credentials.apply(settings)
+    assert applied.case_system.username == "robot07"
+    assert applied.case_system.password.get_secret_value() == PASSWORD
+    assert applied.case_system.base_url == settings.case_system.base_url
+
+    monkeypatch.delenv("PREFECT_API_URL")  # a robot run outside Prefect: settings only
+    assert credentials.apply(settings).case_system.username == "robot01"
+
+
+def test_password_is_not_in_robot_framework_output(clean_blocks: Settings, tmp_path: Path) -> None:
+    credentials.store("arendesystem", "robot07", PASSWORD, actor="admin")
+    suite = tmp_path / "credentials.robot"
+    suite.write_text(
+        "*** Settings ***\nLibrary    caserobot.robotlib.CaseRobot\n\n"
+        "*** Tasks ***\nLoad The Library\n    Log    klar\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "robot", "--rpa", "--loglevel", "TRACE", "--outputdir", str(out)]
+        + [str(suite)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("output.xml", "log.html", "report.html"):
+        assert PASSWORD not in (out / name).read_text(encoding="utf-8")
+    assert PASSWORD not in result.stdout + result.stderr
