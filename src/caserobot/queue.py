@@ -27,7 +27,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 W = WorkItemRow
+T = TypeVar("T")
 _ENQUEUE_CHUNK = 500
 
 
@@ -118,6 +119,10 @@ class WorkQueue:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
 
     # -- producing ---------------------------------------------------------------------
 
@@ -321,6 +326,20 @@ class WorkQueue:
             session.flush()
             return Decision.model_validate(decision_row)
 
+    def complete_with(self, item_id: int, owner: str, record: Callable[[Session], T]) -> T:
+        """Mark the item done and run ``record(session)`` in the same transaction.
+
+        For items that store their result elsewhere than ``decisions`` (a caseworker's
+        decision written back: :func:`caserobot.casework.record_written`).
+
+        Raises:
+            LeaseLost: the item is not ``in_progress`` under ``owner``.
+        """
+        with write_session(self._sessions) as session:
+            row = self._lock_owned(session, item_id, owner, "complete")
+            self._finish(row, "done")
+            return record(session)
+
     def business_exception(
         self, item_id: int, owner: str, exception: ExceptionRecord
     ) -> ExceptionItem:
@@ -432,9 +451,12 @@ class WorkQueue:
         with read_session(self._sessions) as session:
             return [_item(row) for row in session.scalars(query)]
 
-    def counts(self, case_type: str | None = None, run_id: int | None = None) -> dict[str, int]:
-        """Number of items per state (every state present, zeros included)."""
-        query = _filtered(select(W.state, func.count()), case_type, run_id).group_by(W.state)
+    def counts(
+        self, case_type: str | None = None, run_id: int | None = None, kind: str = "application"
+    ) -> dict[str, int]:
+        """Number of items of ``kind`` per state (every state present, zeros included)."""
+        query = _filtered(select(W.state, func.count()), case_type, run_id).where(W.kind == kind)
+        query = query.group_by(W.state)
         result = dict.fromkeys(WORK_ITEM_STATES, 0)
         with read_session(self._sessions) as session:
             for state, count in session.execute(query):

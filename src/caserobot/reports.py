@@ -98,7 +98,7 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
             select(WorkItemRow, DecisionRow, ExceptionItemRow)
             .outerjoin(DecisionRow, DecisionRow.work_item_id == WorkItemRow.id)
             .outerjoin(ExceptionItemRow, ExceptionItemRow.work_item_id == WorkItemRow.id)
-            .where(WorkItemRow.run_id == run_id)
+            .where(WorkItemRow.run_id == run_id, WorkItemRow.kind == "application")
             .order_by(WorkItemRow.id)
         ).all()
         report = RunReport(

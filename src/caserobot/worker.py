@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from caserobot import casework
 from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
+from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
     ApplicationException,
     BusinessException,
@@ -50,6 +52,8 @@ class WorkerStats:
     referred: int = 0
     business_exceptions: int = 0
     application_errors: int = 0
+    actions_written: int = 0  # caseworkers' decisions written back (not applications)
+    actions_failed: int = 0
     durations_ms: list[float] = field(default_factory=list)
     pages: int = 0
     api_calls: int = 0
@@ -69,6 +73,8 @@ class WorkerStats:
             "referred": self.referred,
             "business_exceptions": self.business_exceptions,
             "application_errors": self.application_errors,
+            "actions_written": self.actions_written,
+            "actions_failed": self.actions_failed,
             "pages": self.pages,
             "api_calls": self.api_calls,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -121,6 +127,7 @@ class RobotWorker:
         self.queue = queue
         self.case_type = case_type
         self.handler = handler_for(case_type)
+        self.action_handler = CaseworkerActionHandler(case_type)
         self.seats = seats or settings.case_system.seat_limit
         self.mode = mode
         self.run_id = run_id
@@ -225,6 +232,9 @@ class RobotWorker:
             concurrent=self.mode == "fast",
             payload=item.payload,
         )
+        if item.kind == "caseworker_action":
+            await self._process_action(owner, item, ctx)
+            return
         started = time.perf_counter()
         try:
             try:
@@ -238,6 +248,7 @@ class RobotWorker:
                 reason_codes=[exc.reason.value],
                 detail=exc.detail + (f" (fält: {exc.field})" if exc.field else ""),
                 decision_basis=ctx.facts.as_dict(),
+                due_at=_due_at(item),
             )
             await asyncio.to_thread(self.queue.business_exception, item.id, owner, record)
             self.stats.business_exceptions += 1
@@ -274,9 +285,8 @@ class RobotWorker:
                     recovered=result.recovered,
                 )
             else:
-                await asyncio.to_thread(
-                    self.queue.business_exception, item.id, owner, _referral_record(result)
-                )
+                record = _referral_record(result).model_copy(update={"due_at": _due_at(item)})
+                await asyncio.to_thread(self.queue.business_exception, item.id, owner, record)
                 self.stats.referred += 1
                 self._emit(
                     "referred",
@@ -286,6 +296,68 @@ class RobotWorker:
                         r.value if isinstance(r, ReasonCode) else r for r in result.reason_codes
                     ],
                 )
+
+    async def _process_action(self, owner: str, item: Any, ctx: WorkContext) -> None:
+        """Write a caseworker's action back; the same error boundary as for applications."""
+        action_id = int(item.payload["action_id"])
+        started = time.perf_counter()
+        try:
+            try:
+                written = await asyncio.wait_for(
+                    self.action_handler.process(ctx), self.item_timeout_s
+                )
+            except TimeoutError:
+                raise LegacyTimeout(
+                    f"åtgärden tog mer än {self.item_timeout_s:.0f} s", step=item.step
+                ) from None
+        except (ActionRefused, BusinessException) as exc:  # retrying cannot help
+            await asyncio.to_thread(self.queue.abandon, item.id, owner, mask(str(exc)))
+            await asyncio.to_thread(
+                casework.record_failed, self.queue.sessions, action_id, str(exc)
+            )
+            self.stats.actions_failed += 1
+            self._emit("action_failed", item, started, error=mask(str(exc)))
+        except Exception as exc:  # the one boundary, as in _process
+            if not isinstance(exc, ApplicationException):
+                exc = ApplicationException(
+                    f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}"
+                )
+            state = await asyncio.to_thread(
+                self.queue.application_exception,
+                item.id,
+                owner,
+                mask(str(exc)),
+                max_attempts=self.settings.work.max_attempts,
+                backoff_s=self.settings.work.retry_backoff_s,
+            )
+            if state == "abandoned":
+                await asyncio.to_thread(
+                    casework.record_failed, self.queue.sessions, action_id, str(exc)
+                )
+                self.stats.actions_failed += 1
+            self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
+            await self._recover_session(ctx.session)
+        else:
+
+            def record(session: Any) -> Any:
+                return casework.record_written(
+                    session,
+                    action_id,
+                    legacy_case_id=written.legacy_case_id,
+                    diarienummer=written.diarienummer,
+                    written_at=written.written_at,
+                    recovered=written.recovered,
+                )
+
+            await asyncio.to_thread(self.queue.complete_with, item.id, owner, record)
+            self.stats.actions_written += 1
+            self._emit(
+                "action_written",
+                item,
+                started,
+                diarienummer=written.diarienummer,
+                recovered=written.recovered,
+            )
 
     def _emit(self, event: str, item: Any, started: float, **data: Any) -> None:
         ms = (time.perf_counter() - started) * 1000
@@ -299,6 +371,10 @@ class RobotWorker:
         # A failed re-login is not an error here: the next item surfaces a lasting problem.
         with contextlib.suppress(Exception):
             await session.login()
+
+
+def _due_at(item: Any) -> Any:
+    return casework.due_at(item.case_type, item.payload, item.created_at)
 
 
 def _decision_record(result: Decided) -> DecisionRecord:

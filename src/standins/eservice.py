@@ -33,7 +33,10 @@ class EService(StandIn):
         self.world = world
         self.pools = Pools(world)
         self.applications: dict[str, dict[str, Any]] = {}
+        # Requests to the applicant to complete an application, per application id.
+        self.completion_requests: dict[str, list[dict[str, Any]]] = {}
         self._next_id = 1
+        self._next_request = 1
         # Like a real e-service, ids stay unique across restarts: a platform registry that
         # outlives the stand-in must never see an id twice.
         self._instance = time.strftime("%y%m%d%H%M%S")
@@ -42,6 +45,7 @@ class EService(StandIn):
     def reset(self) -> None:
         super().reset()
         self.applications.clear()
+        self.completion_requests.clear()
 
     def submit(self, body: dict[str, Any], source: str) -> dict[str, Any]:
         app_id = f"ES-{self._instance}-{self._next_id:05d}"
@@ -105,6 +109,56 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
             application["received_at"] = now().isoformat()
         state.ledger.record("application_received", application_id=app_id, first=first)
         return application
+
+    @app.get("/api/applications/{app_id}/completion-requests")
+    async def list_completion_requests(app_id: str) -> Any:
+        if app_id not in state.applications:
+            return missing(app_id)
+        return {"items": state.completion_requests.get(app_id, [])}
+
+    @app.post("/api/applications/{app_id}/completion-requests")
+    async def request_completion(app_id: str, request: Request) -> Any:
+        """Ask the applicant to complete the application (message shown in the e-service).
+
+        Idempotent on the client's ``key``: a repeat answers 200 with the first request.
+        """
+        application = state.applications.get(app_id)
+        if application is None:
+            return missing(app_id)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "invalid_json"}, status_code=422)
+        key, message = body.get("key"), body.get("message")
+        for field, value in (("key", key), ("message", message)):
+            if not isinstance(value, str) or not value.strip():
+                return JSONResponse({"error": "missing_field", "field": field}, 422)
+        requests = state.completion_requests.setdefault(app_id, [])
+        found = next((r for r in requests if r["key"] == key), None)
+        state.ledger.record(
+            "completion_request",
+            application_id=app_id,
+            key=key,
+            request_id=found["id"] if found else f"KOMPL-{state._next_request:05d}",
+            message=message,
+            requested_by=body.get("requested_by"),
+            first=found is None,
+        )
+        if found is not None:
+            return found
+        found = {
+            "id": f"KOMPL-{state._next_request:05d}",
+            "key": key,
+            "message": message,
+            "requested_by": body.get("requested_by"),
+            "created_at": now().isoformat(),
+        }
+        state._next_request += 1
+        requests.append(found)
+        application["completion_requested_at"] = found["created_at"]
+        return JSONResponse(found, status_code=201)
 
     @app.post("/api/applications", status_code=201)
     async def submit_application(request: Request) -> Any:

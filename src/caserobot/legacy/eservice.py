@@ -58,6 +58,23 @@ class EServiceClient(ApiClient):
                 step="mark received",
             )
 
+    async def completion_requests(self, application_id: str) -> list[dict[str, Any]]:
+        """Requests to the applicant to complete the application, oldest first."""
+        step = "read completion requests"
+        path = f"/api/applications/{application_id}/completion-requests"
+        resp = await self._call(step, lambda: self._http.get(path))
+        return list(_json(resp, step).get("items", []))
+
+    async def request_completion(
+        self, application_id: str, key: str, message: str, requested_by: str
+    ) -> dict[str, Any]:
+        """Ask the applicant to complete the application; idempotent on ``key``."""
+        step = "request completion"
+        path = f"/api/applications/{application_id}/completion-requests"
+        body = {"key": key, "message": message, "requested_by": requested_by}
+        resp = await self._call(step, lambda: self._http.post(path, json=body))
+        return _json(resp, step)
+
 
 def _json(resp: httpx.Response, step: str) -> dict[str, Any]:
     try:

@@ -1,0 +1,55 @@
+"""The caseworker's side of the exception queue: see, decide, and have the robot write it.
+
+Caseworkers see the open items of their own units' case types (``config/case_types.yaml``),
+ordered by due date. An item shows the application, every fact with its source and time, the
+rule trace, why the robot stopped and the recommended decision with a draft motivering.
+
+Three actions, each one transaction (action row, audit entry, exception item resolved for a
+decision, and a work item of kind ``caseworker_action`` for the robot):
+
+* :func:`accept` the recommendation, :func:`decide` otherwise (with a motivering): the robot
+  writes the decision into the case system exactly once (``caserobot.cases.caseworker``),
+  then :func:`record_written` fills in the diarienummer and the time;
+* :func:`request_completion`: the robot sends the message to the applicant through the
+  e-service; the item stays open.
+
+A second decision on an item is refused (:class:`AlreadyDecided`); another unit's item is
+:class:`NotPermitted` (the web layer answers 404).
+"""
+
+from caserobot.casework._actions import (
+    accept,
+    action_key,
+    decide,
+    record_failed,
+    record_written,
+    request_completion,
+)
+from caserobot.casework._records import (
+    ActionRecord,
+    AlreadyDecided,
+    CaseworkError,
+    ItemDetail,
+    NotPermitted,
+    QueueEntry,
+)
+from caserobot.casework._view import due_at, item, queue_for, submitted_at
+
+__all__ = [
+    "ActionRecord",
+    "AlreadyDecided",
+    "CaseworkError",
+    "ItemDetail",
+    "NotPermitted",
+    "QueueEntry",
+    "accept",
+    "action_key",
+    "decide",
+    "due_at",
+    "item",
+    "queue_for",
+    "record_failed",
+    "record_written",
+    "request_completion",
+    "submitted_at",
+]
