@@ -81,15 +81,54 @@ def _retry_on_application_error(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+def sync_seat_limit(system: str, limit: int) -> None:
+    """Set the Prefect global concurrency limit ``legacy-<system>`` to ``limit`` slots.
+
+    Raises:
+        ApplicationException: Prefect's API is not configured or does not answer.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise ApplicationException(
+            "Prefect-servern är inte angiven (PREFECT_API_URL)", system="prefect", step="seat-limit"
+        )
+    try:
+        with get_client(sync_client=True) as client:
+            client.upsert_global_concurrency_limit_by_name(concurrency_limit_name(system), limit)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Prefect is the same to us
+        raise ApplicationException(
+            f"Prefect-servern på {PREFECT_API_URL.value()} svarar inte ({type(exc).__name__})",
+            system="prefect",
+            step="seat-limit",
+        ) from exc
+
+
+def seat_limits(settings: Settings, systems: list[str]) -> dict[str, int]:
+    """The seat limit of each seat-limited system: the registry's (an administrator may have
+    changed it), else the settings' default."""
+    db = init_db(settings)
+    known = legacy_systems(settings)
+    limits = {}
+    for name in systems:
+        default = known[name]["seat_limit"]
+        if not default:
+            continue
+        registered = registry.get_legacy_system(db.sessions, name)
+        limits[name] = (registered.seat_limit if registered else None) or default
+    return limits
+
+
 @task(name="register-robot")
 def register_task(robot_name: str) -> dict[str, Any]:
     settings = get_settings()
     manifest = load_manifest(robot_name)
     db = init_db(settings)
     known = legacy_systems(settings)
+    limits = seat_limits(settings, manifest.legacy_systems)
     with get_client(sync_client=True) as client:
         for name in manifest.legacy_systems:
-            spec = known[name]
+            spec = {**known[name], "seat_limit": limits.get(name)}
             registry.register_legacy_system(db.sessions, name=name, **spec)
             if spec["seat_limit"]:
                 client.upsert_global_concurrency_limit_by_name(
@@ -132,10 +171,10 @@ def robot_task(
 ) -> dict[str, Any]:
     settings = get_settings()
     manifest: RobotManifest = load_manifest(robot_name)
-    known = legacy_systems(settings)
-    seat_limit = settings.case_system.seat_limit
+    limits = seat_limits(settings, manifest.legacy_systems)
+    seat_limit = min(limits.values(), default=settings.case_system.seat_limit)
     seats = min(seats or seat_limit, seat_limit)
-    limited = [concurrency_limit_name(s) for s in manifest.legacy_systems if known[s]["seat_limit"]]
+    limited = [concurrency_limit_name(s) for s in limits]
     attempt = getattr(get_run_context().task_run, "run_count", 1)
     output_dir = settings.var_dir / "runs" / f"run-{run_id}" / f"attempt-{attempt}"
     variables = {"CASE_TYPE": manifest.case_type, "SEATS": seats, "MODE": mode, "RUN_ID": run_id}

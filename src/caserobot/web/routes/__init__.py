@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caserobot.web.routes import auth
+from caserobot.web.routes import admin, admin_api, admin_users, auth
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     auth.api_router,
+    admin.router,
+    admin_users.router,
+    admin_api.router,
 ]

@@ -1,0 +1,260 @@
+"""The caseworker's exception queue (``/casework``) and its JSON API (``/api/casework``).
+
+Thin: the queue, the item and the actions are :mod:`caserobot.casework`. Another unit's item
+answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from caserobot import casework
+from caserobot.casework import ActionRecord, ItemDetail, QueueEntry
+from caserobot.db import Database
+from caserobot.exceptions import InputError, reason_label
+from caserobot.users import User
+from caserobot.web.deps import client_of, flash, get_db, render, require_roles
+
+router = APIRouter(
+    prefix="/casework",
+    include_in_schema=False,
+    dependencies=[Depends(require_roles("caseworker"))],
+)
+api_router = APIRouter(
+    prefix="/api/casework",
+    tags=["casework"],
+    dependencies=[Depends(require_roles("caseworker"))],
+)
+Caseworker = Annotated[User, Depends(require_roles("caseworker"))]
+Db = Annotated[Database, Depends(get_db)]
+
+OUTCOME_LABELS = {"granted": "Beviljas", "denied": "Avslås"}
+ACTION_LABELS = {
+    "accept": "Rekommendationen godtagen",
+    "decide": "Eget beslut",
+    "request_completion": "Begäran om komplettering",
+}
+STATE_LABELS = {
+    "pending": "Väntar på roboten",
+    "written": "Skrivet",
+    "failed": "Misslyckades",
+}
+LABELS = {
+    "OUTCOME_LABELS": OUTCOME_LABELS,
+    "ACTION_LABELS": ACTION_LABELS,
+    "STATE_LABELS": STATE_LABELS,
+}
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+@router.get("")
+def queue_page(request: Request, user: Caseworker, db: Db, reason: str = "") -> Response:
+    every = casework.queue_for(db.sessions, user.units)
+    shown = [e for e in every if not reason or reason in {code for code, _ in e.reasons}]
+    present = sorted({code for e in every for code, _ in e.reasons}, key=reason_label)
+    context = {
+        "entries": shown,
+        "reason": reason,
+        "reason_options": [(code, reason_label(code)) for code in present],
+        "reason_label": reason_label(reason) if reason else "",
+        **LABELS,
+    }
+    return render(request, "casework/queue.html", context)
+
+
+@router.get("/{item_id}")
+def item_page(request: Request, item_id: int, user: Caseworker, db: Db) -> Response:
+    detail = _item(db, item_id, user)
+    context = {
+        "item": detail,
+        "facts": [{**f, "shown": _shown(f["value"])} for f in detail.facts],
+        "application": [(k, _shown(v)) for k, v in detail.application.items()],
+        **LABELS,
+    }
+    return render(request, "casework/item.html", context)
+
+
+@router.post("/{item_id}/accept")
+def accept_form(request: Request, item_id: int, user: Caseworker, db: Db) -> Response:
+    return _act_page(
+        request,
+        item_id,
+        lambda: casework.accept(
+            db.sessions, item_id, user.units, actor=user.username, client=client_of(request)
+        ),
+    )
+
+
+@router.post("/{item_id}/decide")
+def decide_form(
+    request: Request,
+    item_id: int,
+    user: Caseworker,
+    db: Db,
+    outcome: Annotated[str, Form()] = "",
+    motivering: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> ActionRecord:
+        return casework.decide(
+            db.sessions,
+            item_id,
+            user.units,
+            outcome=outcome,
+            motivering=motivering,
+            amount=_kronor(amount),
+            actor=user.username,
+            client=client_of(request),
+        )
+
+    return _act_page(request, item_id, act)
+
+
+@router.post("/{item_id}/request-completion")
+def completion_form(
+    request: Request,
+    item_id: int,
+    user: Caseworker,
+    db: Db,
+    message: Annotated[str, Form()] = "",
+) -> Response:
+    return _act_page(
+        request,
+        item_id,
+        lambda: casework.request_completion(
+            db.sessions,
+            item_id,
+            user.units,
+            message=message,
+            actor=user.username,
+            client=client_of(request),
+        ),
+    )
+
+
+# -- JSON API ----------------------------------------------------------------------------
+
+
+class DecideIn(BaseModel):
+    outcome: str = Field(description="granted or denied")
+    motivering: str = Field(description="The caseworker's motivering, written to the case")
+    amount: int | None = Field(default=None, description="Whole kronor (ekonomiskt bistånd)")
+
+
+class CompletionIn(BaseModel):
+    message: str = Field(description="What the applicant is asked to complete")
+
+
+@api_router.get("", response_model=list[QueueEntry])
+def api_queue(user: Caseworker, db: Db, reason: str | None = None) -> Any:
+    """Open items of the user's units, earliest due first; ``reason`` filters by code."""
+    return casework.queue_for(db.sessions, user.units, reason=reason or None)
+
+
+@api_router.get("/{item_id}", response_model=ItemDetail)
+def api_item(item_id: int, user: Caseworker, db: Db) -> Any:
+    return _item(db, item_id, user)
+
+
+@api_router.post("/{item_id}/accept", response_model=ActionRecord, status_code=201)
+def api_accept(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
+    return _act_api(
+        lambda: casework.accept(
+            db.sessions, item_id, user.units, actor=user.username, client=client_of(request)
+        )
+    )
+
+
+@api_router.post("/{item_id}/decide", response_model=ActionRecord, status_code=201)
+def api_decide(request: Request, item_id: int, body: DecideIn, user: Caseworker, db: Db) -> Any:
+    return _act_api(
+        lambda: casework.decide(
+            db.sessions,
+            item_id,
+            user.units,
+            outcome=body.outcome,
+            motivering=body.motivering,
+            amount=body.amount,
+            actor=user.username,
+            client=client_of(request),
+        )
+    )
+
+
+@api_router.post("/{item_id}/request-completion", response_model=ActionRecord, status_code=201)
+def api_completion(
+    request: Request, item_id: int, body: CompletionIn, user: Caseworker, db: Db
+) -> Any:
+    return _act_api(
+        lambda: casework.request_completion(
+            db.sessions,
+            item_id,
+            user.units,
+            message=body.message,
+            actor=user.username,
+            client=client_of(request),
+        )
+    )
+
+
+# -- internals ---------------------------------------------------------------------------
+
+
+def _item(db: Database, item_id: int, user: User) -> ItemDetail:
+    try:
+        return casework.item(db.sessions, item_id, user.units)
+    except casework.NotPermitted as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+def _act_page(request: Request, item_id: int, act: Any) -> Response:
+    try:
+        action = act()
+    except casework.NotPermitted as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except casework.CaseworkError as exc:
+        flash(request, str(exc), "error")
+    except InputError as exc:
+        flash(request, exc.detail.capitalize() + ".", "error")
+    else:
+        what = ACTION_LABELS[action.action]
+        flash(request, f"{what} är sparad. Roboten skriver den till ärendesystemet.", "success")
+    return RedirectResponse(f"/casework/{item_id}", status_code=303)
+
+
+def _act_api(act: Any) -> Any:
+    try:
+        return act()
+    except casework.NotPermitted as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except casework.CaseworkError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    # InputError: the app's handler answers 422 with the field
+
+
+def _kronor(text: str) -> int | None:
+    digits = text.replace(" ", "").replace("\u00a0", "").removesuffix("kr")
+    if not digits:
+        return None
+    if not digits.isdigit():
+        raise InputError("amount", "beloppet ska vara hela kronor")
+    return int(digits)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
