@@ -234,3 +234,48 @@ def test_bad_eb_applications_name_the_field(platform_settings, fresh_standins, s
         assert f"(fält: {field})" in exc.detail
     written = {e["extern_ref"] for e in fresh_standins.ledger("case_system")}
     assert not written & set(expected)
+
+
+def test_with_refusals_automated_a_refusal_is_written_once_and_nothing_paid(
+    platform_settings, fresh_standins, db, tmp_path, monkeypatch
+):
+    """The municipality's policy ``policy_automate_refusals`` on: refusals are written too."""
+    import shutil
+
+    from caserobot.settings import PROJECT_ROOT, get_settings
+
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    parameters = config / "rules" / CASE_TYPE / "parameters.yaml"
+    text = parameters.read_text(encoding="utf-8")
+    head, tail = text.split("policy_automate_refusals:", 1)
+    tail = tail.replace("value: false", "value: true", 1)
+    parameters.write_text(head + "policy_automate_refusals:" + tail, encoding="utf-8")
+    monkeypatch.setenv("CASEROBOT_CONFIG_DIR", str(config))
+    get_settings.cache_clear()
+    generated = fresh_standins.generate(40, seed=11, malformed_share=0.0, type=CASE_TYPE)
+    refusals_generated = Counter(generated["kinds"])["income_exceeds_norm"]
+    assert refusals_generated, "seed 11 must generate households whose income exceeds the norm"
+    queue = WorkQueue(db.sessions)
+
+    run_engine(get_settings(), queue, case_type=CASE_TYPE)
+    run_engine(get_settings(), queue, case_type=CASE_TYPE)  # a second run writes nothing
+
+    items = {i.application_id: i for i in queue.items(case_type=CASE_TYPE, limit=1000)}
+    denied = {a for a, i in items.items() if (d := queue.decision(i.id)) and d.outcome == "denied"}
+    # A refusal is written unless another rule also refers the household (e.g. the estimated
+    # norm for a household with children); then a caseworker gets it, recommended refusal.
+    referred_refusals = [
+        e.reason_codes
+        for i in items.values()
+        if (e := queue.exception_item(i.id)) and e.recommended_outcome == "denied"
+    ]
+    assert all(codes != ["proposed_refusal"] for codes in referred_refusals), referred_refusals
+    assert denied and len(denied) + len(referred_refusals) == refusals_generated
+    decisions = [e for e in _ledger(fresh_standins, "decision") if e["extern_ref"] in denied]
+    assert Counter(e["extern_ref"] for e in decisions) == Counter(denied)
+    assert all(e["belopp"] == 0 for e in decisions)
+    assert not [e for e in _ledger(fresh_standins, "payment_order") if e["extern_ref"] in denied]
+    for app_id in denied:
+        recorded = queue.decision(items[app_id].id)
+        assert recorded.diarienummer and "avslå" in recorded.motivering.lower()
