@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from caserobot.queue import WorkQueue
-from tests.utils.e2e import run_engine
+from tests.utils.e2e import case_ledger, run_engine
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ EXPECTED_REASON = {
 
 
 def _ledger(standins, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [
-        e
-        for e in standins.ledger("case_system")
-        if e["kind"] == kind and e.get("arendetyp") == CASE_TYPE
-    ]
+    return case_ledger(standins, kind, CASE_TYPE)
 
 
 def test_every_eb_application_is_decided_or_referred_and_paid_exactly_once(

@@ -12,6 +12,7 @@ from caserobot import registry
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
 from caserobot.settings import PROJECT_ROOT
+from tests.utils.e2e import case_ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,11 +26,7 @@ def _flow():  # type: ignore[no-untyped-def]
 
 
 def _ledger(standins, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [
-        e
-        for e in standins.ledger("case_system")
-        if e["kind"] == kind and e.get("arendetyp") == CASE_TYPE
-    ]
+    return case_ledger(standins, kind, CASE_TYPE)
 
 
 def test_flow_pays_each_grant_once_and_reports_the_amounts(

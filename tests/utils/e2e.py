@@ -62,3 +62,12 @@ def assert_nothing_lost_nothing_twice(
         recorded = queue.decision(items[app_id].id)
         assert recorded is not None
         assert recorded.diarienummer == ledger[app_id]["diarienummer"]
+
+
+def case_ledger(standins: Any, kind: str, case_type: str) -> list[dict[str, Any]]:
+    """The case system's ledger entries of one kind (``decision``, ``payment_order``) and type."""
+    return [
+        e
+        for e in standins.ledger("case_system")
+        if e["kind"] == kind and e.get("arendetyp") == case_type
+    ]
