@@ -257,4 +257,3 @@ def _shown(value: Any) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
-
