@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caserobot.web.routes import admin, admin_api, admin_users, auth
+from caserobot.web.routes import admin, admin_api, admin_users, auth, casework
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     auth.api_router,
+    casework.router,
+    casework.api_router,
     admin.router,
     admin_users.router,
     admin_api.router,
