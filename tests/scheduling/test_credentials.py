@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,9 @@ PASSWORD = "Hemligt-Lösen-4711"
 
 
 @pytest.fixture
-def clean_blocks(scheduling_settings: Settings) -> Iterator[Settings]:
-    yield scheduling_settings
-    with get_client(sync_client=True) as client:
-        for doc in client.read_block_documents_by_type("secret", include_secrets=False):
-            if (doc.name or "").startswith(credentials.PREFIX):
-                client.delete_block_document(doc.id)
+def clean_blocks(scheduling_settings: Settings) -> Settings:
+    """Settings with no stored credentials (the fixture removes them afterwards)."""
+    return scheduling_settings
 
 
 def test_secret_block_round_trips_and_the_password_is_never_shown(
