@@ -28,6 +28,7 @@ __all__ = [
     "User",
     "add_user",
     "authenticate",
+    "check_new_user",
     "get_user",
     "list_users",
     "set_active",
@@ -107,6 +108,16 @@ def add_user(
             client=client,
         )
         return user
+
+
+def check_new_user(*, username: str, role: str, units: list[str] | tuple[str, ...] = ()) -> None:
+    """Check a new user's username, role and units (before asking for a password).
+
+    Raises:
+        InputError: what :func:`add_user` would refuse (except the password and a taken name).
+    """
+    _check_units(_check_role(role), units)
+    _check_username(username)
 
 
 def authenticate(sessions: Sessions, username: str, password: str) -> User | None:
