@@ -24,20 +24,36 @@ if TYPE_CHECKING:
 CASE_TYPE = "ekonomiskt_bistand"
 CATEGORIES: dict[str, dict[str, int]] = {
     "grant": {
-        "grant_single": 21, "grant_single_parent": 4, "grant_couple": 2,
-        "grant_couple_children": 2, "grant_pupil_19_20": 2, "grant_other_adult": 1,
-        "grant_jobbstimulans": 3, "grant_child_work_income": 1,
+        "grant_single": 21,
+        "grant_single_parent": 4,
+        "grant_couple": 2,
+        "grant_couple_children": 2,
+        "grant_pupil_19_20": 2,
+        "grant_other_adult": 1,
+        "grant_jobbstimulans": 3,
+        "grant_child_work_income": 1,
     },
     "refer": {
-        "first_application": 10, "register_mismatch": 8, "change_since_previous": 9,
-        "rent_above_cap": 5, "special_expenses": 5, "assets_declared": 5, "health_data": 6,
-        "protected_identity": 2, "samordningsnummer": 2, "not_in_municipality": 2,
+        "first_application": 10,
+        "register_mismatch": 8,
+        "change_since_previous": 9,
+        "rent_above_cap": 5,
+        "special_expenses": 5,
+        "assets_declared": 5,
+        "health_data": 6,
+        "protected_identity": 2,
+        "samordningsnummer": 2,
+        "not_in_municipality": 2,
         "no_labour_market_plan": 3,
     },
     "refusal": {"income_exceeds_norm": 7},
     "malformed": {
-        "wrong_check_digit": 1, "missing_field": 1, "negative_amount": 1,
-        "unknown_income_type": 1, "bad_month": 1, "bad_birth_date": 1,
+        "wrong_check_digit": 1,
+        "missing_field": 1,
+        "negative_amount": 1,
+        "unknown_income_type": 1,
+        "bad_month": 1,
+        "bad_birth_date": 1,
     },
 }
 FIRST_SUBMISSION = "2026-11-16T07:00:00+01:00"
@@ -52,21 +68,31 @@ def application(social: SocialWorld, hh: Household, rng: random.Random) -> dict[
     email = f"{applicant.first_name}.{applicant.last_name}".lower()
     email = email.translate(str.maketrans("åäöé", "aaoe"))
     household = [
-        {"role": m.role, "personnummer": pnr.hyphenated(m.pnr), "name": people[m.pnr].name,
-         "birth_date": people[m.pnr].birth_date.isoformat(), "in_school": m.in_school}
+        {
+            "role": m.role,
+            "personnummer": pnr.hyphenated(m.pnr),
+            "name": people[m.pnr].name,
+            "birth_date": people[m.pnr].birth_date.isoformat(),
+            "in_school": m.in_school,
+        }
         for m in hh.members
     ]
     return {
         "type": CASE_TYPE,
         "month": APPLIED_MONTH,
         "first_application": hh.first_application,
-        "applicant": {"personnummer": pnr.hyphenated(applicant.pnr), "name": applicant.name,
-                      "email": f"{email}@example.com",
-                      "phone": f"07{rng.choice('0236')}-{rng.randint(1000000, 9999999)}"},
+        "applicant": {
+            "personnummer": pnr.hyphenated(applicant.pnr),
+            "name": applicant.name,
+            "email": f"{email}@example.com",
+            "phone": f"07{rng.choice('0236')}-{rng.randint(1000000, 9999999)}",
+        },
         "address": hh.address.as_json(),
         "household": household,
-        "incomes": [{"personnummer": pnr.hyphenated(p), "type": t, "amount": a}
-                    for p, t, a in hh.declared_incomes()],
+        "incomes": [
+            {"personnummer": pnr.hyphenated(p), "type": t, "amount": a}
+            for p, t, a in hh.declared_incomes()
+        ],
         "costs": {k: hh.costs[k] for k in COST_KEYS},
         "special_expenses": [dict(s) for s in hh.special_expenses],
         "assets": [dict(a) for a in hh.assets],
@@ -92,9 +118,13 @@ def _corrupt(kind: str, app: dict[str, Any], rng: random.Random, variant: int) -
             app["costs"]["rent"] = -app["costs"]["rent"]
     elif kind == "unknown_income_type":
         who = app["household"][0]["personnummer"]
-        app["incomes"].append({"personnummer": who, "type": rng.choice(("swish", "lotteri",
-                                                                          "bidrag_okand")),
-                               "amount": round(rng.randint(300, 3000), -1)})
+        app["incomes"].append(
+            {
+                "personnummer": who,
+                "type": rng.choice(("swish", "lotteri", "bidrag_okand")),
+                "amount": round(rng.randint(300, 3000), -1),
+            }
+        )
     elif kind == "bad_month":
         app["month"] = ("2026-13", "december 2026", "", "2026-12-01")[variant % 4]
     elif kind == "bad_birth_date":
@@ -106,9 +136,17 @@ def _corrupt(kind: str, app: dict[str, Any], rng: random.Random, variant: int) -
 
 
 def generate(
-    social: SocialWorld, count: int, seed: int, malformed_share: float = 0.05
+    social: SocialWorld,
+    count: int,
+    seed: int,
+    malformed_share: float = 0.05,
+    start: datetime | None = None,
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """``count`` applications as (category, kind, application) in submission order."""
+    """``count`` applications as (category, kind, application) in submission order.
+
+    Submission times run from ``start`` (default: a fixed date, so a seed always gives the
+    same applications).
+    """
     rng = random.Random(seed)
     malformed = round(count * min(max(malformed_share, 0.0), 1.0))
     weights = {c: sum(ks.values()) for c, ks in CATEGORIES.items() if c != "malformed"}
@@ -121,7 +159,7 @@ def generate(
     grant_pool = [hh for kind in CATEGORIES["grant"] for hh in social.pools[kind]]
     used: set[str] = set()
     seen: Counter[str] = Counter()
-    at = datetime.fromisoformat(FIRST_SUBMISSION)
+    at = start or datetime.fromisoformat(FIRST_SUBMISSION)
     out = []
     for category, kind in plan:
         pool = grant_pool if category == "malformed" else social.pools[kind]

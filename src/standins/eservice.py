@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -65,8 +66,9 @@ class EService(StandIn):
             application_id=app_id,
             type=application["type"],
             child_personnummer=child.get("personnummer") if isinstance(child, dict) else None,
-            applicant_personnummer=(applicant.get("personnummer")
-                                    if isinstance(applicant, dict) else None),
+            applicant_personnummer=(
+                applicant.get("personnummer") if isinstance(applicant, dict) else None
+            ),
             source=source,
         )
         return application
@@ -182,15 +184,24 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         app_type = body.get("type") or "skolskjuts"
         if app_type not in GENERATED_TYPES:
             return JSONResponse({"error": f"type must be one of {list(GENERATED_TYPES)}"}, 422)
+        start = body.get("submitted_from")
+        try:
+            start = datetime.fromisoformat(start) if start is not None else None
+        except (TypeError, ValueError):
+            return JSONResponse({"error": "submitted_from must be an ISO date-time"}, 422)
+        if start is not None and start.tzinfo is None:
+            return JSONResponse({"error": "submitted_from needs a UTC offset"}, 422)
         state._generate_calls += 1
         seed = body.get("seed")
         if seed is None:
             seed = world.seed * 1000 + state._generate_calls
         if app_type == "skolskjuts":
-            batch = generate(world, state.pools, count, int(seed), float(share))
+            batch = generate(world, state.pools, count, int(seed), float(share), start=start)
             categories_of = CATEGORIES
         else:
-            batch = eb_generator.generate(build_social(world), count, int(seed), float(share))
+            batch = eb_generator.generate(
+                build_social(world), count, int(seed), float(share), start=start
+            )
             categories_of = eb_generator.CATEGORIES
         ids = [state.submit(a, source="generate")["id"] for _, _, a in batch]
         categories = Counter(category for category, _, _ in batch)

@@ -18,18 +18,29 @@ from standins.world import Person, World, grade_label
 
 CATEGORIES: dict[str, dict[str, int]] = {
     "clean": {
-        "nearest_near_threshold": 14, "nearest_above": 10, "nearest_below": 10,
-        "refused_nearest_above": 6, "refused_nearest_below": 4, "not_nearest_municipal": 6,
-        "independent_school": 4, "other_municipality_school": 4,
+        "nearest_near_threshold": 14,
+        "nearest_above": 10,
+        "nearest_below": 10,
+        "refused_nearest_above": 6,
+        "refused_nearest_below": 4,
+        "not_nearest_municipal": 6,
+        "independent_school": 4,
+        "other_municipality_school": 4,
     },
     "alternating": {"alternating_both_nacka": 5, "alternating_one_outside": 2},
     "refer": {
-        "medical_certificate": 6, "traffic_danger": 6, "taxi_requested": 5,
-        "protected_identity": 4, "grade_f": 9,
+        "medical_certificate": 6,
+        "traffic_danger": 6,
+        "taxi_requested": 5,
+        "protected_identity": 4,
+        "grade_f": 9,
     },
     "malformed": {
-        "wrong_check_digit": 1, "missing_field": 1, "unknown_school": 1,
-        "absurd_distance": 1, "unknown_address": 1,
+        "wrong_check_digit": 1,
+        "missing_field": 1,
+        "unknown_school": 1,
+        "absurd_distance": 1,
+        "unknown_address": 1,
     },
 }
 NEAR_M = 300
@@ -156,9 +167,18 @@ def _corrupt(kind: str, app: dict[str, Any], rng: random.Random, variant: int) -
 
 
 def generate(
-    world: World, pools: Pools, count: int, seed: int, malformed_share: float = 0.05
+    world: World,
+    pools: Pools,
+    count: int,
+    seed: int,
+    malformed_share: float = 0.05,
+    start: datetime | None = None,
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """``count`` applications as (category, kind, application) in submission order."""
+    """``count`` applications as (category, kind, application) in submission order.
+
+    Submission times run from ``start`` (default: a fixed date, so a seed always gives the
+    same applications).
+    """
     rng = random.Random(seed)
     malformed = round(count * min(max(malformed_share, 0.0), 1.0))
     weights = {c: sum(ks.values()) for c, ks in CATEGORIES.items() if c != "malformed"}
@@ -170,7 +190,7 @@ def generate(
     rng.shuffle(plan)
     used: set[str] = set()
     seen: Counter[str] = Counter()
-    at = datetime.fromisoformat("2026-08-03T07:00:00+02:00")
+    at = start or datetime.fromisoformat("2026-08-03T07:00:00+02:00")
     out = []
     for category, kind in plan:
         pool = pools.pools[kind] or pools.pools["clean_any"]
@@ -183,9 +203,11 @@ def generate(
         app = application(world, child, rng)
         if kind in FREE_TEXT:
             app["free_text"] = FREE_TEXT[kind]
-            flag = {"medical_certificate": "medical_certificate_attached",
-                    "traffic_danger": "traffic_danger_claimed",
-                    "taxi_requested": "taxi_requested"}[kind]
+            flag = {
+                "medical_certificate": "medical_certificate_attached",
+                "traffic_danger": "traffic_danger_claimed",
+                "taxi_requested": "taxi_requested",
+            }[kind]
             app[flag] = True
         if category == "malformed":
             _corrupt(kind, app, rng, seen[kind])

@@ -149,7 +149,21 @@ def test_generate_is_deterministic_and_flags_malformed_kinds(fresh_standins) -> 
 
 
 @pytest.mark.parametrize("body", [{"count": -1}, {"count": "many"}, {"count": 5,
-                                                                     "malformed_share": 2}])
+                                                                     "malformed_share": 2},
+                                  {"count": 2, "submitted_from": "yesterday"},
+                                  {"count": 2, "submitted_from": "2026-11-23T08:00:00"}])
 def test_generate_rejects_nonsense(fresh_standins, body: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
     r = httpx.post(f"{fresh_standins.eservice_url}/_test/generate", json=body)
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("kind", ["skolskjuts", "ekonomiskt_bistand"])
+def test_generate_submits_from_the_given_time(fresh_standins, kind: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    start = "2026-11-23T08:00:00+01:00"
+    ids = fresh_standins.generate(5, seed=2, type=kind, submitted_from=start)["ids"]
+    times = [datetime.fromisoformat(httpx.get(f"{fresh_standins.eservice_url}/api/applications/{i}")
+                                    .json()["submitted_at"]) for i in ids]
+    assert times == sorted(times) and times[0] > datetime.fromisoformat(start)
+    assert (times[-1] - times[0]).days == 0

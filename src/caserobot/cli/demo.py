@@ -9,6 +9,7 @@ Ctrl-C.
 from __future__ import annotations
 
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -24,6 +25,10 @@ DEMO_ROBOTS = (
     ("skolskjuts", "skolskjutsansökningar"),
     ("ekonomiskt_bistand", "ansökningar om ekonomiskt bistånd"),
 )
+# The stand-ins space generated applications 60–1800 s (skolskjuts) and 30–900 s apart
+# (ekonomiskt bistånd); the demo's applications start this long per application ago, so
+# they were all submitted recently and none in the future.
+SECONDS_PER_APPLICATION = {"skolskjuts": 1000, "ekonomiskt_bistand": 500}
 # Weekdays at 06:00, Swedish time: the robots' schedules in the demo.
 DEMO_CRON = "0 6 * * 1-5"
 # The demo's accounts: (username, role, units, name). One password for all, printed.
@@ -125,9 +130,15 @@ def demo(
 
 
 def _submit(settings: Settings, case_type: str, count: int, seed: int) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=count * SECONDS_PER_APPLICATION[case_type])
     resp = httpx.post(
         f"{settings.eservice.base_url}/_test/generate",
-        json={"count": count, "seed": seed, "type": case_type},
+        json={
+            "count": count,
+            "seed": seed,
+            "type": case_type,
+            "submitted_from": start.isoformat(timespec="seconds"),
+        },
         timeout=120,
     )
     resp.raise_for_status()
