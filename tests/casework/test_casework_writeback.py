@@ -218,3 +218,26 @@ def test_a_completion_request_reaches_the_applicant_once(platform_settings, fres
     assert detail.status == "open"  # waiting for the applicant
     [action] = detail.actions
     assert action.state == "written" and action.diarienummer == sent[0]["request_id"]
+
+
+def test_a_write_back_that_keeps_failing_ends_failed_with_the_error(
+    platform_settings, fresh_standins, sqlite_db
+):
+    fresh_standins.generate(24, seed=11, malformed_share=0.0)
+    queue = WorkQueue(sqlite_db.sessions)
+    run_engine(platform_settings, queue)
+    ref = _referred(sqlite_db, SK, "skolskjuts")[0]
+    casework.request_completion(
+        sqlite_db.sessions, ref.id, SK, message="Skicka in läkarintyget.", actor="skolskjuts"
+    )
+    fresh_standins.configure("eservice", fail_rate=1.0)  # the e-service is down
+
+    stats = _robot(platform_settings, queue, seats=1)
+
+    attempts = platform_settings.work.max_attempts
+    assert (stats.actions_written, stats.actions_failed) == (0, 1)
+    [work] = [i for i in queue.items(case_type="skolskjuts") if i.kind == "caseworker_action"]
+    assert (work.state, work.attempts) == ("abandoned", attempts)
+    [action] = casework.item(sqlite_db.sessions, ref.id, SK).actions
+    assert action.state == "failed" and "e-tjänst" in (action.error or "")
+    assert not [e for e in fresh_standins.ledger("eservice") if e["kind"] == "completion_request"]
