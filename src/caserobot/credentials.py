@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from caserobot.audit import Sessions
 from caserobot.exceptions import ApplicationException, InputError
 from caserobot.settings import Settings, get_settings
 
@@ -65,6 +66,7 @@ def store(
     actor: str,
     settings: Settings | None = None,
     client_address: str | None = None,
+    sessions: Sessions | None = None,
 ) -> StoredCredentials:
     """Store (or replace) a system's credentials as a Prefect Secret block; audited.
 
@@ -89,7 +91,7 @@ def store(
             block_name(system), overwrite=True
         )
     audit.record_now(
-        init_db(settings).sessions,
+        sessions or init_db(settings).sessions,
         actor=actor,
         action="credentials.store",
         target=f"system:{system}",

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from sqlalchemy.engine import make_url
 
 from caserobot import audit, cron, robots
+from caserobot.audit import Sessions
 from caserobot.exceptions import ApplicationException, InputError
 from caserobot.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -157,6 +158,10 @@ def workers() -> list[WorkerInfo]:
             found = client.read_workers_for_work_pool(WORK_POOL)
         except ObjectNotFound:
             return []
+        except PrefectHTTPStatusError as exc:  # this call reports a missing pool as a bare 404
+            if exc.response.status_code == 404:
+                return []
+            raise
     return [
         WorkerInfo(
             name=w.name,
@@ -211,6 +216,7 @@ def create_schedule(
     parameters: dict[str, Any] | None = None,
     settings: Settings | None = None,
     client_address: str | None = None,
+    sessions: Sessions | None = None,
 ) -> Schedule:
     """Deploy the robot's flow on the work pool with a cron schedule.
 
@@ -223,6 +229,7 @@ def create_schedule(
         parameters: Flow parameters for every run (``seats``, ``mode``, ``as_of``).
         settings: caserobot's settings for the runs (default: this process's).
         client_address: The client's address, for the audit log.
+        sessions: The database the audit entry goes to (default: the settings').
 
     Returns:
         The new schedule as Prefect reports it.
@@ -268,7 +275,15 @@ def create_schedule(
         except PrefectHTTPStatusError as exc:
             raise InputError("schema", f"Prefect avvisade schemat: {_detail(exc)}") from exc
         created = _schedule(client, client.read_deployment(deployment_id))
-    _audit(settings, actor, "schedule.create", created, None, created, client_address)
+    _audit(
+        sessions or _sessions(settings),
+        actor,
+        "schedule.create",
+        created,
+        None,
+        created,
+        client_address,
+    )
     return created
 
 
@@ -285,17 +300,23 @@ def get_schedule(name: str) -> Schedule:
         return _schedule(client, _resolve(client, name))
 
 
-def pause(name: str, *, actor: str, client_address: str | None = None) -> Schedule:
+def pause(
+    name: str, *, actor: str, client_address: str | None = None, sessions: Sessions | None = None
+) -> Schedule:
     """Pause the schedule: Prefect creates no more scheduled runs until it is resumed."""
-    return _set_paused(name, True, actor, client_address)
+    return _set_paused(name, True, actor, client_address, sessions)
 
 
-def resume(name: str, *, actor: str, client_address: str | None = None) -> Schedule:
+def resume(
+    name: str, *, actor: str, client_address: str | None = None, sessions: Sessions | None = None
+) -> Schedule:
     """Resume a paused schedule."""
-    return _set_paused(name, False, actor, client_address)
+    return _set_paused(name, False, actor, client_address, sessions)
 
 
-def _set_paused(name: str, paused: bool, actor: str, client_address: str | None) -> Schedule:
+def _set_paused(
+    name: str, paused: bool, actor: str, client_address: str | None, sessions: Sessions | None
+) -> Schedule:
     with prefect_client() as client:
         deployment = _resolve(client, name)
         before = _schedule(client, deployment, runs=0)
@@ -305,11 +326,13 @@ def _set_paused(name: str, paused: bool, actor: str, client_address: str | None)
             client.resume_deployment(deployment.id)
         after = _schedule(client, client.read_deployment(deployment.id))
     action = "schedule.pause" if paused else "schedule.resume"
-    _audit(get_settings(), actor, action, after, before, after, client_address)
+    _audit(sessions, actor, action, after, before, after, client_address)
     return after
 
 
-def run_now(name: str, *, actor: str, client_address: str | None = None) -> str:
+def run_now(
+    name: str, *, actor: str, client_address: str | None = None, sessions: Sessions | None = None
+) -> str:
     """Start a flow run of the schedule's deployment now; returns the flow run's id.
 
     The run is marked ``CASEROBOT_TRIGGER=run-now`` (its other job variables are the
@@ -324,7 +347,7 @@ def run_now(name: str, *, actor: str, client_address: str | None = None) -> str:
         )
         schedule = _schedule(client, deployment, runs=0)
     _audit(
-        get_settings(),
+        sessions,
         actor,
         "schedule.run",
         schedule,
@@ -335,13 +358,15 @@ def run_now(name: str, *, actor: str, client_address: str | None = None) -> str:
     return str(flow_run.id)
 
 
-def delete(name: str, *, actor: str, client_address: str | None = None) -> None:
+def delete(
+    name: str, *, actor: str, client_address: str | None = None, sessions: Sessions | None = None
+) -> None:
     """Delete the schedule's deployment (its past flow runs stay in Prefect)."""
     with prefect_client() as client:
         deployment = _resolve(client, name)
         before = _schedule(client, deployment, runs=0)
         client.delete_deployment(deployment.id)
-    _audit(get_settings(), actor, "schedule.delete", before, before, None, client_address)
+    _audit(sessions, actor, "schedule.delete", before, before, None, client_address)
 
 
 def _deployments(client: SyncPrefectClient, robot: str | None = None) -> list[DeploymentResponse]:
@@ -413,8 +438,14 @@ def _last_runs(client: SyncPrefectClient, deployment_id: UUID, limit: int) -> li
     ]
 
 
+def _sessions(settings: Settings | None = None) -> Sessions:
+    from caserobot.db import init_db
+
+    return init_db(settings or get_settings()).sessions
+
+
 def _audit(
-    settings: Settings,
+    sessions: Sessions | None,
     actor: str,
     action: str,
     schedule: Schedule,
@@ -422,13 +453,11 @@ def _audit(
     after: Schedule | dict[str, Any] | None,
     client_address: str | None,
 ) -> None:
-    from caserobot.db import init_db
-
     def state(value: Schedule | dict[str, Any] | None) -> dict[str, Any] | None:
         return value.audit_state() if isinstance(value, Schedule) else value
 
     audit.record_now(
-        init_db(settings).sessions,
+        sessions or _sessions(),
         actor=actor,
         action=action,
         target=f"deployment:{schedule.name}",

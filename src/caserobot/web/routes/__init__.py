@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caserobot.web.routes import admin, admin_api, admin_users, auth, casework
+from caserobot.web.routes import admin, admin_api, admin_users, auth, casework, schedules
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -15,4 +15,5 @@ ROUTERS: list[APIRouter] = [
     admin.router,
     admin_users.router,
     admin_api.router,
+    *(schedules.router, schedules.api_router),
 ]
