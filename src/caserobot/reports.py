@@ -14,8 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from caserobot.db import utcnow
 from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
+from caserobot.excel import table as _table
 from caserobot.exceptions import reason_label
 from caserobot.rules import kronor
 
@@ -146,7 +146,11 @@ def _amount_paid(decision: DecisionRow | None) -> int | None:
     """
     if decision is None:
         return None
-    fact = (decision.inputs or {}).get("facts", {}).get("utbetalning")
+    return payment_fact_amount((decision.inputs or {}).get("facts", {}).get("utbetalning"))
+
+
+def payment_fact_amount(fact: Any) -> int | None:
+    """The amount (kr) of a decision's ``utbetalning`` fact; None when there is none."""
     amount = fact.get("value", {}).get("belopp") if isinstance(fact, dict) else None
     return int(amount) if amount is not None else None
 
@@ -156,21 +160,6 @@ def _iso(value: Any) -> str:
 
 
 # -- Excel -----------------------------------------------------------------------------
-
-_HEADER = Font(bold=True, color="FFFFFF")
-_FILL = PatternFill("solid", fgColor="1F4E79")
-
-
-def _table(ws: Any, header: list[str], rows: list[list[Any]]) -> None:
-    ws.append(header)
-    for cell in ws[ws.max_row]:
-        cell.font, cell.fill = _HEADER, _FILL
-    for row in rows:
-        ws.append(row)
-    for i, title in enumerate(header, start=1):
-        width = max([len(str(title))] + [len(str(r[i - 1])) for r in rows[:500]]) + 2
-        ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
-    ws.freeze_panes = "A2"
 
 
 def write_excel(report: RunReport, path: Path) -> Path:
