@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caserobot.web.routes import admin, admin_api, admin_users, auth, casework, schedules
+from caserobot.web.routes import admin, admin_api, admin_users, auth, casework, dashboard, schedules
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -16,4 +16,5 @@ ROUTERS: list[APIRouter] = [
     admin_users.router,
     admin_api.router,
     *(schedules.router, schedules.api_router),
+    *(dashboard.router, dashboard.api_router),
 ]
