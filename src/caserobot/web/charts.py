@@ -21,6 +21,12 @@ def nice_max(value: float) -> int:
     return int(next(m * power for m in (1, 2, 5, 10) if m * power >= value))
 
 
+def _tick_values(maximum: int) -> list[int]:
+    """Whole-number ticks from 0 to ``maximum`` (a :func:`nice_max`), at most six."""
+    step = max(1, nice_max(maximum / 5)) if maximum > 5 else 1
+    return list(range(0, maximum + 1, step))
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -53,7 +59,7 @@ def bars(
         for i, (label, value) in enumerate(items)
     ]
     height = 10 + len(items) * (bar_height + gap) + 24
-    ticks = [(left + plot * k / 4, round(maximum * k / 4)) for k in range(5)]
+    ticks = [(left + plot * v / maximum, v) for v in _tick_values(maximum)]
     return BarChart(chart_bars, width, height, left, bar_height, maximum, ticks)
 
 
@@ -90,7 +96,7 @@ def columns(
     left: int = 44,
 ) -> ColumnChart:
     maximum = nice_max(max((max(v) for _, v in categories if v), default=0))
-    top, baseline = 10, 10 + plot_height
+    baseline = 10 + plot_height
     slot = (width - left - 10) / max(len(categories), 1)
     column_width = max(slot * 0.8 / max(len(series), 1), 1.0)
     cols = [
@@ -102,7 +108,7 @@ def columns(
         )
         for i, (label, values) in enumerate(categories)
     ]
-    ticks = [(baseline - plot_height * k / 4, round(maximum * k / 4)) for k in range(5)]
+    ticks = [(baseline - plot_height * v / maximum, v) for v in _tick_values(maximum)]
     return ColumnChart(
         cols,
         series,
@@ -112,6 +118,6 @@ def columns(
         baseline,
         column_width,
         maximum,
-        [(y, v) for y, v in ticks if y >= top],
+        ticks,
         label_every=max(1, math.ceil(len(categories) / 12)),
     )
