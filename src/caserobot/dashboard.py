@@ -55,9 +55,9 @@ __all__ = [
 ]
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
-#: Longest expected wait between submission and intake. Items queued later than this after
-#: the period's last day are not looked at (it bounds the query by an indexed-free column
-#: scan on ``created_at`` instead of parsing every payload).
+#: Longest expected wait between submission and intake. The query reads the items queued
+#: from the period's first day until this long after its last (submission times live in the
+#: payload, so the period is applied in Python); an application queued later is not counted.
 MAX_INTAKE_LAG = timedelta(days=31)
 AUTOMATED = ("granted", "denied")
 CASEWORKER_DECISIONS = ("accept", "decide")
@@ -77,7 +77,7 @@ class ReasonCount(_Model):
 
 
 class LeadTimes(_Model):
-    """Hours from submission to decision for one robot (or :data:`ALL`)."""
+    """Hours from submission to decision for one robot (or :data:`ALL`); p90 by nearest rank."""
 
     robot: str
     decided: int
@@ -347,7 +347,7 @@ def summary_rows(m: DashboardMetrics) -> list[tuple[str, int | float, str]]:
         ("Systemfel (till administratör)", m.application_errors, "count"),
         ("Ej färdigbehandlade av roboten", m.still_open, "count"),
         ("Beslutade av handläggare", m.caseworker_decided, "count"),
-        ("Väntar på handläggare", m.awaiting_caseworker, "count"),
+        ("Hos handläggare, beslut ännu inte skrivet", m.awaiting_caseworker, "count"),
         ("SLA-överträdelser", m.sla_breaches, "count"),
         ("  varav beslutade för sent", m.sla_breaches_decided, "count"),
         ("  varav öppna efter förfallodag", m.sla_breaches_open, "count"),
