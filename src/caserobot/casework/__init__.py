@@ -34,8 +34,10 @@ from caserobot.casework._records import (
     QueueEntry,
 )
 from caserobot.casework._view import due_at, item, queue_for, submitted_at
+from caserobot.casework._wake import wake_robot
 
 __all__ = [
+    "wake_robot",
     "ActionRecord",
     "AlreadyDecided",
     "CaseworkError",

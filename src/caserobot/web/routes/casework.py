@@ -167,15 +167,19 @@ def api_item(item_id: int, user: Caseworker, db: Db) -> Any:
 @api_router.post("/{item_id}/accept", response_model=ActionRecord, status_code=201)
 def api_accept(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
     return _act_api(
+        request,
+        item_id,
         lambda: casework.accept(
             db.sessions, item_id, user.units, actor=user.username, client=client_of(request)
-        )
+        ),
     )
 
 
 @api_router.post("/{item_id}/decide", response_model=ActionRecord, status_code=201)
 def api_decide(request: Request, item_id: int, body: DecideIn, user: Caseworker, db: Db) -> Any:
     return _act_api(
+        request,
+        item_id,
         lambda: casework.decide(
             db.sessions,
             item_id,
@@ -185,7 +189,7 @@ def api_decide(request: Request, item_id: int, body: DecideIn, user: Caseworker,
             amount=body.amount,
             actor=user.username,
             client=client_of(request),
-        )
+        ),
     )
 
 
@@ -194,6 +198,8 @@ def api_completion(
     request: Request, item_id: int, body: CompletionIn, user: Caseworker, db: Db
 ) -> Any:
     return _act_api(
+        request,
+        item_id,
         lambda: casework.request_completion(
             db.sessions,
             item_id,
@@ -201,7 +207,7 @@ def api_completion(
             message=body.message,
             actor=user.username,
             client=client_of(request),
-        )
+        ),
     )
 
 
@@ -226,18 +232,30 @@ def _act_page(request: Request, item_id: int, act: Any) -> Response:
         flash(request, exc.detail.capitalize() + ".", "error")
     else:
         what = ACTION_LABELS[action.action]
-        flash(request, f"{what} är sparad. Roboten skriver den till ärendesystemet.", "success")
+        flash(request, f"{what} är sparad. {_wake(request, item_id)}", "success")
     return RedirectResponse(f"/casework/{item_id}", status_code=303)
 
 
-def _act_api(act: Any) -> Any:
+def _wake(request: Request, item_id: int) -> str:
+    """Have the robot write the action back soon; the message says when."""
+    return casework.wake_robot(
+        request.app.state.db.sessions,
+        item_id,
+        actor=request.state.user.username,
+        client_address=client_of(request),
+    )
+
+
+def _act_api(request: Request, item_id: int, act: Any) -> Any:
     try:
-        return act()
+        action = act()
     except casework.NotPermitted as exc:
         raise HTTPException(404, str(exc)) from exc
     except casework.CaseworkError as exc:
         raise HTTPException(409, str(exc)) from exc
     # InputError: the app's handler answers 422 with the field
+    _wake(request, item_id)
+    return action
 
 
 def _kronor(text: str) -> int | None:
