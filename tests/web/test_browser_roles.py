@@ -235,11 +235,18 @@ def test_admin_sees_runs_with_the_robot_log_and_schedules_a_robot(world: World, 
     shot(page, "admin-schedules")
     from caserobot import scheduling
 
-    [schedule] = [s for s in scheduling.list_schedules("skolskjuts")]
+    [schedule] = scheduling.list_schedules("skolskjuts")
     assert schedule.cron == "0 6 * * 1-5" and not schedule.paused
     page.get_by_role("button", name=re.compile("Pausa")).first.click()
     page.wait_for_load_state()
     assert scheduling.get_schedule(schedule.name).paused
+
+    # The API documentation renders from local files (no CDN on a municipal network).
+    page.goto(world.url + "/api/docs")
+    page.wait_for_selector(".swagger-ui .info", timeout=20_000)
+    assert "OAS 3.1" in page.inner_text(".swagger-ui .info")
+    assert page.locator(".opblock-tag").count() > 0
+    shot(page, "admin-api-docs")
 
 
 def test_manager_sees_the_dashboard_and_exports_excel(world: World, page_as, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +42,8 @@ from caserobot.web.routes import ROUTERS
 from caserobot.web.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Swagger UI's own files, from a package, so /api/docs works without internet access.
+SWAGGER_DIR = Path(fastapi_offline.__file__).parent / "static"
 SECRET_KEY_FILE = "web-secret-key"
 
 _STATUS_TEXT = {
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static-docs", StaticFiles(directory=SWAGGER_DIR), name="static-docs")
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(verify_csrf)])
     _add_api_docs(app)
@@ -124,7 +128,13 @@ def _add_api_docs(app: FastAPI) -> None:
 
     @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(current_user)])
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="caserobot API")
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="caserobot API",
+            swagger_js_url="/static-docs/swagger-ui-bundle.js",
+            swagger_css_url="/static-docs/swagger-ui.css",
+            swagger_favicon_url="/static-docs/favicon.png",
+        )
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:

@@ -58,6 +58,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("Körningar", "/admin/runs"),
         ("Användare", "/admin/users"),
         ("Granskningslogg", "/admin/audit"),
+        ("Översikt", "/dashboard"),
     ],
     "caseworker": [("Undantagskö", "/casework")],
     "manager": [("Översikt", "/dashboard")],
