@@ -174,8 +174,14 @@ def start_prefect_server(settings: Settings, port: int = PREFECT_PORT) -> Manage
     return proc
 
 
-def start_worker(settings: Settings, *, query_seconds: int = 1) -> ManagedProcess | None:
+def start_worker(
+    settings: Settings, *, query_seconds: int = 1, reuse: bool = True
+) -> ManagedProcess | None:
     """Start a Prefect process worker on caserobot's work pool, unless one is online already.
+
+    ``reuse=False`` starts one even then: Prefect shows a worker that stopped a moment ago as
+    online until its heartbeat lapses, and a second worker is harmless (each flow run is
+    claimed by one). The demo, which restarts everything, uses that.
 
     The worker runs the schedules' flow runs (see :mod:`caserobot.scheduling`) as child
     processes in its own process group, so :meth:`ManagedProcess.stop` ends them with it.
@@ -189,7 +195,7 @@ def start_worker(settings: Settings, *, query_seconds: int = 1) -> ManagedProces
     if not api or not is_healthy(f"{api}/health"):
         raise ApplicationException(f"Prefect-servern på {api or '(ingen)'} svarar inte")
     scheduling.ensure_work_pool()
-    if any(w.status == "ONLINE" for w in scheduling.workers()):
+    if reuse and any(w.status == "ONLINE" for w in scheduling.workers()):
         return None
     name = f"caserobot-{uuid.uuid4().hex[:8]}"
     env = {

@@ -176,7 +176,7 @@ def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
     from caserobot.web import create_app
 
     with console.status("Startar Prefects arbetare (kör robotarnas scheman)…"):
-        worker = start_worker(settings)
+        worker = start_worker(settings, reuse=False)
     if worker:
         stack.callback(worker.stop)
     existing = {s.name for s in scheduling.list_schedules(runs=0)}
