@@ -122,8 +122,9 @@ class CrashAfterWrite(WorkQueue):
 
 
 def test_a_crash_between_write_and_record_does_not_write_twice(
-    platform_settings, fresh_standins, db
+    platform_settings, fresh_standins, sqlite_db
 ):
+    db = sqlite_db  # PostgreSQL: see the first test of this module
     fresh_standins.generate(24, seed=11, malformed_share=0.0)
     queue = WorkQueue(db.sessions)
     run_engine(platform_settings, queue)
@@ -153,8 +154,9 @@ def test_a_crash_between_write_and_record_does_not_write_twice(
 
 
 def test_an_eb_grant_by_a_caseworker_writes_decision_and_payment_once(
-    platform_settings, fresh_standins, db
+    platform_settings, fresh_standins, sqlite_db
 ):
+    db = sqlite_db  # PostgreSQL: see the first test of this module
     fresh_standins.generate(30, seed=7, malformed_share=0.0, type=EB)
     queue = WorkQueue(db.sessions)
     run_engine(platform_settings, queue, case_type=EB)
@@ -198,7 +200,10 @@ def test_an_eb_grant_by_a_caseworker_writes_decision_and_payment_once(
     assert written.diarienummer == decisions[0]["diarienummer"]
 
 
-def test_a_completion_request_reaches_the_applicant_once(platform_settings, fresh_standins, db):
+def test_a_completion_request_reaches_the_applicant_once(
+    platform_settings, fresh_standins, sqlite_db
+):
+    db = sqlite_db  # PostgreSQL: see the first test of this module
     fresh_standins.generate(24, seed=11, malformed_share=0.0)
     queue = WorkQueue(db.sessions)
     run_engine(platform_settings, queue)

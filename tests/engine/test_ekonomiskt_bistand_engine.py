@@ -233,9 +233,10 @@ def test_bad_eb_applications_name_the_field(platform_settings, fresh_standins, s
 
 
 def test_with_refusals_automated_a_refusal_is_written_once_and_nothing_paid(
-    platform_settings, fresh_standins, db, tmp_path, monkeypatch
+    platform_settings, fresh_standins, sqlite_db, tmp_path, monkeypatch
 ):
     """The municipality's policy ``policy_automate_refusals`` on: refusals are written too."""
+    db = sqlite_db
     import shutil
 
     from caserobot.settings import PROJECT_ROOT, get_settings

@@ -114,11 +114,11 @@ def run(
     apply_isolated_env(settings)
     with ExitStack() as stack:
         try:
-            load_manifest(robot)  # a wrong name fails here, before anything starts
+            load_manifest(robot)  # a wrong name or option fails here, before anything starts
+            params = flow_params(robot, seats, mode, as_of)
             server = start_prefect_server(settings)
             if server:
                 stack.callback(server.stop)
-            params = flow_params(robot, seats, mode, as_of)
             result = run_flow(robot, settings, expected=None, params=params)
         except CaseRobotError as exc:
             raise fail(str(exc)) from None
