@@ -168,12 +168,11 @@ def _print_overview(results: list[tuple[str, dict[str, Any]]]) -> None:
 
 def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
     """Worker, schedules, demo accounts, then the web UI in the foreground until Ctrl-C."""
-    import uvicorn
-
     from caserobot import scheduling
     from caserobot.db import init_db
     from caserobot.runtime import start_worker
     from caserobot.web import create_app
+    from caserobot.web.server import run_server
 
     with console.status("Startar Prefects arbetare (kör robotarnas scheman)…"):
         worker = start_worker(settings, reuse=False)
@@ -198,7 +197,8 @@ def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
         console.print(f"  {username:<11} {role}{where}: {name}")
     console.print("Allt körs tills du trycker Ctrl-C.")
     # Returns on Ctrl-C; the caller's ExitStack then stops the worker, Prefect, the stand-ins.
-    uvicorn.run(web_app, host=settings.web.host, port=settings.web.port, log_level="warning")
+    run_server(web_app, settings.web.host, settings.web.port)
+    console.print("Stoppar webbgränssnittet, Prefect och ersättningssystemen…")
 
 
 def _add_demo_users(sessions: Any) -> None:

@@ -25,10 +25,9 @@ def serve(
 
     Add the first administrator with: caserobot users add NAME --role admin
     """
-    import uvicorn
-
     from caserobot.runtime import PREFECT_PORT, apply_isolated_env
     from caserobot.web import create_app
+    from caserobot.web.server import run_server
 
     settings = get_settings()
     apply_isolated_env(settings)
@@ -39,4 +38,4 @@ def serve(
     web_app = create_app(settings)
     typer.echo(f"caserobot web UI: http://{host}:{port}/  (database: {web_app.state.db.backend})")
     typer.echo("Stop with Ctrl+C.")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    run_server(web_app, host, port)
