@@ -254,18 +254,7 @@ class RobotWorker:
             self.stats.business_exceptions += 1
             self._emit("business_exception", item, started, reason=exc.reason.value)
         except Exception as exc:  # the one boundary: unknown errors are application errors
-            if not isinstance(exc, ApplicationException):
-                exc = ApplicationException(
-                    f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}"
-                )
-            state = await asyncio.to_thread(
-                self.queue.application_exception,
-                item.id,
-                owner,
-                mask(str(exc)),
-                max_attempts=self.settings.work.max_attempts,
-                backoff_s=self.settings.work.retry_backoff_s,
-            )
+            exc, state = await self._application_error(item, owner, exc)
             self.stats.application_errors += 1 if state == "abandoned" else 0
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(session)
@@ -297,6 +286,22 @@ class RobotWorker:
                     ],
                 )
 
+    async def _application_error(
+        self, item: Any, owner: str, exc: Exception
+    ) -> tuple[ApplicationException, str]:
+        """Record a system problem on the item: retried later, or abandoned at the limit."""
+        if not isinstance(exc, ApplicationException):
+            exc = ApplicationException(f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}")
+        state = await asyncio.to_thread(
+            self.queue.application_exception,
+            item.id,
+            owner,
+            mask(str(exc)),
+            max_attempts=self.settings.work.max_attempts,
+            backoff_s=self.settings.work.retry_backoff_s,
+        )
+        return exc, state
+
     async def _process_action(self, owner: str, item: Any, ctx: WorkContext) -> None:
         """Write a caseworker's action back; the same error boundary as for applications."""
         action_id = int(item.payload["action_id"])
@@ -318,18 +323,7 @@ class RobotWorker:
             self.stats.actions_failed += 1
             self._emit("action_failed", item, started, error=mask(str(exc)))
         except Exception as exc:  # the one boundary, as in _process
-            if not isinstance(exc, ApplicationException):
-                exc = ApplicationException(
-                    f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}"
-                )
-            state = await asyncio.to_thread(
-                self.queue.application_exception,
-                item.id,
-                owner,
-                mask(str(exc)),
-                max_attempts=self.settings.work.max_attempts,
-                backoff_s=self.settings.work.retry_backoff_s,
-            )
+            exc, state = await self._application_error(item, owner, exc)
             if state == "abandoned":
                 await asyncio.to_thread(
                     casework.record_failed, self.queue.sessions, action_id, str(exc)
