@@ -120,6 +120,7 @@ class WorkItemRow(Base):
         CheckConstraint(_one_of("state", WORK_ITEM_STATES), name="state"),
         Index("ix_work_items_claim", "case_type", "state", "available_at"),
         Index("ix_work_items_run_id", "run_id"),
+        Index("ix_work_items_created_at", "created_at"),  # the dashboard's period queries
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

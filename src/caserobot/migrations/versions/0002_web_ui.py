@@ -100,10 +100,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=30), server_default="application", nullable=False)
         )
+        batch_op.create_index("ix_work_items_created_at", ["created_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("work_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_work_items_created_at")
         batch_op.drop_column("kind")
     with op.batch_alter_table("legacy_systems", schema=None) as batch_op:
         batch_op.drop_column("opening_hours")
