@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from standins import pnr
-from standins.generator import allocate
+from standins.generator import mix_plan
 
 if TYPE_CHECKING:
     from standins.social import Household, SocialWorld
@@ -148,14 +148,7 @@ def generate(
     same applications).
     """
     rng = random.Random(seed)
-    malformed = round(count * min(max(malformed_share, 0.0), 1.0))
-    weights = {c: sum(ks.values()) for c, ks in CATEGORIES.items() if c != "malformed"}
-    per_category = {**allocate(count - malformed, weights), "malformed": malformed}
-    plan: list[tuple[str, str]] = []
-    for category, n in per_category.items():
-        for kind, k in allocate(n, CATEGORIES[category]).items():
-            plan += [(category, kind)] * k
-    rng.shuffle(plan)
+    plan = mix_plan(rng, CATEGORIES, count, malformed_share)
     grant_pool = [hh for kind in CATEGORIES["grant"] for hh in social.pools[kind]]
     used: set[str] = set()
     seen: Counter[str] = Counter()

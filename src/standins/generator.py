@@ -58,6 +58,28 @@ def threshold_m(grade: int) -> int:
     return 2000 if grade <= 2 else 3000 if grade <= 6 else 4000
 
 
+def mix_plan(
+    rng: random.Random,
+    categories: dict[str, dict[str, int]],
+    count: int,
+    malformed_share: float,
+) -> list[tuple[str, str]]:
+    """``count`` (category, kind) pairs in the promised mix, shuffled.
+
+    ``malformed_share`` of them are "malformed"; the rest split over the other categories
+    by weight, and each category over its kinds, exactly (largest remainder).
+    """
+    malformed = round(count * min(max(malformed_share, 0.0), 1.0))
+    weights = {c: sum(ks.values()) for c, ks in categories.items() if c != "malformed"}
+    per_category = {**allocate(count - malformed, weights), "malformed": malformed}
+    plan: list[tuple[str, str]] = []
+    for category, n in per_category.items():
+        for kind, k in allocate(n, categories[category]).items():
+            plan += [(category, kind)] * k
+    rng.shuffle(plan)
+    return plan
+
+
 def allocate(total: int, weights: dict[str, int]) -> dict[str, int]:
     """Split ``total`` over ``weights`` by the largest-remainder method."""
     wsum = sum(weights.values())
@@ -180,14 +202,7 @@ def generate(
     same applications).
     """
     rng = random.Random(seed)
-    malformed = round(count * min(max(malformed_share, 0.0), 1.0))
-    weights = {c: sum(ks.values()) for c, ks in CATEGORIES.items() if c != "malformed"}
-    per_category = {**allocate(count - malformed, weights), "malformed": malformed}
-    plan: list[tuple[str, str]] = []
-    for category, n in per_category.items():
-        for kind, k in allocate(n, CATEGORIES[category]).items():
-            plan += [(category, kind)] * k
-    rng.shuffle(plan)
+    plan = mix_plan(rng, CATEGORIES, count, malformed_share)
     used: set[str] = set()
     seen: Counter[str] = Counter()
     at = start or datetime.fromisoformat("2026-08-03T07:00:00+02:00")
