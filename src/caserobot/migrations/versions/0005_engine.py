@@ -1,0 +1,23 @@
+"""engine: writes of unknown outcome, conflicts, circuit breakers
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 05:00:00.000000
+
+"""
+
+from collections.abc import Sequence
+
+# revision identifiers, used by Alembic.
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
