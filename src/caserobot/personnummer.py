@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 
 _PNR_RE = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
-_MASK_RE = re.compile(r"\b(\d{2})?(\d{6})[-+]?(\d{4})\b")
+# Separators people and systems write between the date and the birth number: hyphen, en
+# dash, minus sign, non-breaking hyphen, plus (100 years or older), or none.
+_SEPARATORS = "-\u2013\u2212\u2011+"
+# A candidate: 12 or 10 digits with an optional separator, not inside a longer run of
+# digits. Letters around it do not matter ("pnr199812059991x" is a number glued to text);
+# a digit group joined by a separator does ("ES-261201034512-00001" is one id).
+_MASK_RE = re.compile(
+    rf"(?<!\d)(?<!\d[{_SEPARATORS}])"
+    rf"(?P<date>(?:\d{{2}})?\d{{6}})(?P<sep>[{_SEPARATORS}]?)(?P<serial>\d{{4}})"
+    rf"(?!\d)(?![{_SEPARATORS}]\d)"
+)
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -38,7 +48,7 @@ class Personnummer:
         raw = str(text).strip().replace(" ", "")
         m = _PNR_RE.match(raw)
         if not m:
-            raise InvalidPersonnummer(f"'{mask(raw)}' har inte formen ÅÅÅÅMMDD-NNNN")
+            raise InvalidPersonnummer(f"'{_hide(raw)}' har inte formen ÅÅÅÅMMDD-NNNN")
         century, yy, mm, dd, sep, birth_no, check = m.groups()
         if century is None:
             today = today or date.today()
@@ -50,12 +60,12 @@ class Personnummer:
             century = str(year)[:2]
         nine = f"{yy}{mm}{dd}{birth_no}"
         if luhn_check_digit(nine) != int(check):
-            raise InvalidPersonnummer(f"'{mask(raw)}' har fel kontrollsiffra")
+            raise InvalidPersonnummer(f"'{_hide(raw)}' har fel kontrollsiffra")
         day = int(dd) - 60 if int(dd) > 60 else int(dd)
         try:
             date(int(century + yy), int(mm), day)
         except ValueError as exc:
-            raise InvalidPersonnummer(f"'{mask(raw)}' innehåller inget giltigt datum") from exc
+            raise InvalidPersonnummer(f"'{_hide(raw)}' innehåller inget giltigt datum") from exc
         return cls(f"{century}{yy}{mm}{dd}{birth_no}{check}")
 
     @property
@@ -99,9 +109,47 @@ def is_test_number(text: str) -> bool:
 
 
 def mask(text: str) -> str:
-    """Mask every personnummer-like number in ``text`` for logs: ``20150101-****``."""
+    """Mask every personnummer and samordningsnummer in ``text`` for logs: ``20150101-****``.
+
+    Only what is one is masked: 10 or 12 digits (separator hyphen, en dash, plus or none)
+    whose date exists (day + 60 for a samordningsnummer) and whose last digit is the Luhn
+    check digit. Digit runs inside a longer id (``ES-261201034512-00001``, an account
+    number, a longer run of digits) are left alone.
+    """
 
     def _sub(m: re.Match[str]) -> str:
-        return f"{m.group(1) or ''}{m.group(2)}-****"
+        if not _looks_real(m["date"], m["serial"]):
+            return m.group(0)
+        return f"{m['date']}-****"
 
     return _MASK_RE.sub(_sub, str(text))
+
+
+def _looks_real(date_part: str, serial: str) -> bool:
+    """A valid date (samordningsnummer: day + 60) and a matching Luhn check digit."""
+    yymmdd = date_part[-6:]
+    if luhn_check_digit(yymmdd + serial[:3]) != int(serial[3]):
+        return False
+    month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
+    day = day - 60 if day > 60 else day
+    # A 12-digit number names its century; a 10-digit one may be any century: use a
+    # leap year so 29 February stays possible.
+    year = int(date_part[:4]) if len(date_part) == 8 else 2000
+    if len(date_part) == 8 and not 1800 <= year <= date.today().year:
+        return False
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _hide(raw: str) -> str:
+    """A rejected number in an error message: its date part at most, never the rest.
+
+    A number that fails the checks may still be someone's (a typo), so unlike
+    :func:`mask` this hides whatever is there.
+    """
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    head = digits[:8] if len(digits) >= 12 else digits[:6]
+    return f"{head}-****" if digits else "****"
