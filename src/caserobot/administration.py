@@ -7,13 +7,12 @@ web UI (pages and ``/api``) calls these; they never reach into the web layer.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from caserobot import audit, registry
+from caserobot import audit, gate, registry
 from caserobot.db import utcnow, write_session
 from caserobot.db.models import LegacySystemRow
 from caserobot.exceptions import InputError
@@ -35,25 +34,15 @@ Sessions = sessionmaker[Session]
 #: Robot Framework's output files of a run that the administrator may open.
 RUN_FILES = ("log.html", "report.html", "output.xml")
 
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-
 
 def parse_opening_hours(text: str) -> str | None:
-    """``"HH:MM-HH:MM"`` (start before end) normalised, or None for an empty value.
+    """Opening hours normalised (see :mod:`caserobot.gate` for the format), or None if empty.
 
     Raises:
-        InputError: any other text.
+        InputError: anything else, naming the field ``opening_hours``.
     """
-    value = text.strip().replace("–", "-").replace(" ", "")
-    if not value:
-        return None
-    match = _HOURS.match(value)
-    if not match:
-        raise InputError("opening_hours", "öppettider anges som TT:MM-TT:MM, t.ex. 07:00-19:00")
-    start, end = value.split("-")
-    if start >= end:
-        raise InputError("opening_hours", "öppettidernas start måste vara före slutet")
-    return value
+    hours = gate.parse_opening_hours(text)
+    return hours.text if hours else None
 
 
 def set_robot_status(

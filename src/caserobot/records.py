@@ -141,6 +141,9 @@ class Run(_Record):
     prefect_flow_run_id: str | None
     output_dir: str | None
     stats: dict[str, Any]
+    host: str | None = None  # the process that owns the run, and its last heartbeat
+    pid: int | None = None
+    heartbeat_at: datetime | None = None
 
 
 class Robot(_Record):

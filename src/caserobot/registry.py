@@ -7,11 +7,15 @@ its first argument, runs in its own transaction, and returns frozen records from
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+import psutil
 from pydantic_core import to_jsonable_python
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from caserobot.db import read_session, utcnow, write_session
@@ -42,10 +46,12 @@ __all__ = [
     "get_legacy_system",
     "get_robot",
     "get_run",
+    "heartbeat",
     "list_exception_items",
     "list_legacy_systems",
     "list_robots",
     "list_runs",
+    "mark_crashed_runs",
     "register_legacy_system",
     "register_robot",
     "resolve_exception_item",
@@ -54,6 +60,12 @@ __all__ = [
 ]
 
 Sessions = sessionmaker[Session]
+
+#: How often the process that owns a running run records that it is alive (seconds).
+HEARTBEAT_S = 10.0
+#: A run on another host whose owner has not been heard from for this long has crashed.
+#: On the owner's own host the process table answers at once (see :func:`mark_crashed_runs`).
+STALE_AFTER_S = 90.0
 
 
 class NotRegistered(CaseRobotError, LookupError):
@@ -158,6 +170,7 @@ def set_robot_status(sessions: Sessions, name: str, status: RobotStatus) -> Robo
 
 def get_robot(sessions: Sessions, name: str) -> Robot | None:
     """The robot with its last run, or None."""
+    mark_crashed_runs(sessions, name)
     with read_session(sessions) as session:
         row = session.scalar(select(RobotRow).where(RobotRow.name == name))
         if row is None:
@@ -167,6 +180,7 @@ def get_robot(sessions: Sessions, name: str) -> Robot | None:
 
 def list_robots(sessions: Sessions) -> list[Robot]:
     """Every robot, by name, each with its last run (``Robot.last_run``)."""
+    mark_crashed_runs(sessions)
     with read_session(sessions) as session:
         rows = list(session.scalars(select(RobotRow).order_by(RobotRow.name)))
         last = _last_runs(session, [row.name for row in rows])
@@ -179,7 +193,11 @@ def list_robots(sessions: Sessions) -> list[Robot]:
 def start_run(
     sessions: Sessions, robot: str, trigger: str, prefect_flow_run_id: str | None = None
 ) -> Run:
-    """Record that ``robot`` starts running now (status ``running``).
+    """Record that ``robot`` starts running now (status ``running``), owned by this process.
+
+    The run records this host and process id; the owner keeps it alive with
+    :func:`heartbeat`. Earlier runs of the robot whose owner is gone are marked ``crashed``
+    first.
 
     Args:
         trigger: what started it, e.g. ``"manual"``, ``"schedule"``, ``"cli"``.
@@ -187,6 +205,8 @@ def start_run(
     Raises:
         NotRegistered: the robot is not registered.
     """
+    mark_crashed_runs(sessions, robot)
+    now = utcnow()
     with write_session(sessions) as session:
         _robot_row(session, robot)
         row = RunRow(
@@ -194,8 +214,11 @@ def start_run(
             trigger=trigger,
             prefect_flow_run_id=prefect_flow_run_id,
             status="running",
-            started_at=utcnow(),
+            started_at=now,
             stats={},
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            heartbeat_at=now,
         )
         session.add(row)
         session.flush()
@@ -229,14 +252,61 @@ def finish_run(
         return Run.model_validate(row)
 
 
+def heartbeat(sessions: Sessions, run_id: int) -> bool:
+    """Record that the run's owner is alive now; False once the run is no longer running."""
+    with write_session(sessions) as session:
+        result = session.execute(
+            update(RunRow)
+            .where(RunRow.id == run_id, RunRow.status == "running")
+            .values(heartbeat_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_crashed_runs(sessions: Sessions, robot: str | None = None) -> list[int]:
+    """Mark ``crashed`` every running run (of ``robot``, or of all) whose owner is gone.
+
+    The owner is gone when, on this host, its process no longer exists (or the process id
+    now belongs to a process started after the run); a run owned by another host (or
+    recorded without an owner) is gone when its last heartbeat is older than
+    :data:`STALE_AFTER_S`. Returns the ids marked. Called by :func:`start_run`,
+    :func:`list_runs`, :func:`get_run`, :func:`get_robot` and :func:`list_robots`.
+    """
+    query = select(RunRow.id, RunRow.host, RunRow.pid, RunRow.started_at, RunRow.heartbeat_at)
+    query = query.where(RunRow.status == "running")
+    if robot is not None:
+        query = query.where(RunRow.robot == robot)
+    now = utcnow()
+    with read_session(sessions) as session:
+        running = list(session.execute(query))
+    gone = {
+        row.id: reason
+        for row in running
+        if (reason := _owner_gone(row.host, row.pid, row.started_at, row.heartbeat_at, now))
+    }
+    if not gone:
+        return []
+    with write_session(sessions) as session:
+        for run_id, reason in gone.items():
+            row = session.get(RunRow, run_id)
+            if row is None or row.status != "running":
+                continue
+            row.status = "crashed"
+            row.finished_at = now
+            row.stats = {**(row.stats or {}), "crash_reason": reason}
+    return sorted(gone)
+
+
 def get_run(sessions: Sessions, run_id: int) -> Run | None:
+    mark_crashed_runs(sessions)
     with read_session(sessions) as session:
         row = session.get(RunRow, run_id)
         return Run.model_validate(row) if row is not None else None
 
 
 def list_runs(sessions: Sessions, robot: str | None = None, limit: int = 20) -> list[Run]:
-    """The newest runs first, of one robot or of all."""
+    """The newest runs first, of one robot or of all (crashed runs marked first)."""
+    mark_crashed_runs(sessions, robot)
     query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
     if robot is not None:
         query = query.where(RunRow.robot == robot)
@@ -287,6 +357,32 @@ def resolve_exception_item(
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _owner_gone(
+    host: str | None,
+    pid: int | None,
+    started_at: datetime,
+    heartbeat_at: datetime | None,
+    now: datetime,
+) -> str | None:
+    """Why the run's owner is gone, in Swedish, or None while it may be alive."""
+    if host == socket.gethostname() and pid:
+        try:
+            process = psutil.Process(pid)
+            reused = process.create_time() > started_at.timestamp() + 1
+            if process.status() != psutil.STATUS_ZOMBIE and not reused:
+                return None
+        except psutil.AccessDenied:  # another user's process: it exists
+            return None
+        except psutil.NoSuchProcess:  # includes a zombie
+            pass
+        return f"processen {pid} på {host} finns inte längre"
+    last = heartbeat_at or started_at
+    if now - last > timedelta(seconds=STALE_AFTER_S):
+        where = f"processen {pid} på {host}" if host else "körningen"
+        return f"{where} har inte hörts av sedan {last:%Y-%m-%d %H:%M:%S} UTC"
+    return None
 
 
 def _robot_row(session: Session, name: str) -> RobotRow:

@@ -112,6 +112,10 @@ class RunRow(Base):
     prefect_flow_run_id: Mapped[str | None] = mapped_column(String(100))
     output_dir: Mapped[str | None] = mapped_column(String(1000))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Liveness (issue 13, migration 0004): the owning process and its last heartbeat.
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None]
 
 
 class WorkItemRow(Base):
