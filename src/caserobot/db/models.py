@@ -228,6 +228,12 @@ class UserRow(Base):
 
 
 class AuditRow(Base):
+    # Issue 13 (security): signed sessions carry this number; bumping it ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Issue 13: may open items of people with protected identity (skyddad identitet).
+    may_view_protected: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
+    )
     """Who did what, when, with the state before and after. Append-only."""
 
     __tablename__ = "audit_log"
@@ -244,6 +250,9 @@ class AuditRow(Base):
 
 
 class CaseworkerActionRow(Base):
+    # Issue 13: a hash chain (caserobot.audit.verify); a trigger refuses UPDATE and DELETE.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
     """A caseworker's action on an exception item; a decision is written back by the robot.
 
     ``work_item_id`` is the queue item the robot claims to write the decision into the case
@@ -276,3 +285,25 @@ class CaseworkerActionRow(Base):
     diarienummer: Mapped[str | None] = mapped_column(String(100))
     written_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# -- Security (issue 13): who read personal data ------------------------------------------
+
+
+class AccessLogRow(Base):
+    """A read of personal data: who, when, what, which case or item, from where.
+
+    Separate from the audit log (changes). Append-only: a trigger refuses UPDATE and DELETE.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_at", "at"), Index("ix_access_log_actor", "actor"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    case_ref: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[str | None] = mapped_column(String(100))
