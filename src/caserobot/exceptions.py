@@ -59,6 +59,10 @@ class ReasonCode(StrEnum):
     ADULT_CHILD = "adult_child"
     NORM_ESTIMATED = "norm_estimated"
     PROPOSED_REFUSAL = "proposed_refusal"
+    # Absurd or unknown values: a person decides (issue 13)
+    COST_ABOVE_GUIDELINE = "cost_above_guideline"
+    UNKNOWN_MUNICIPALITY = "unknown_municipality"
+    IMPLAUSIBLE_VALUE = "implausible_value"
     # The robot gave up on a system problem
     APPLICATION_ERROR = "application_error"
 
@@ -96,6 +100,9 @@ _REASON_LABELS: dict[ReasonCode, str] = {
     ReasonCode.ADULT_CHILD: "Vuxet barn i hushållet",
     ReasonCode.NORM_ESTIMATED: "Normen för året är en uppskattning",
     ReasonCode.PROPOSED_REFUSAL: "Förslag till avslag",
+    ReasonCode.COST_ABOVE_GUIDELINE: "Belopp över kommunens riktvärde",
+    ReasonCode.UNKNOWN_MUNICIPALITY: "Okänd kommun",
+    ReasonCode.IMPLAUSIBLE_VALUE: "Orimligt värde i ansökan",
     ReasonCode.APPLICATION_ERROR: "Systemfel",
 }
 
