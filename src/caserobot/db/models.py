@@ -225,15 +225,15 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-
-
-class AuditRow(Base):
     # Issue 13 (security): signed sessions carry this number; bumping it ends them all.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Issue 13: may open items of people with protected identity (skyddad identitet).
     may_view_protected: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="0"
     )
+
+
+class AuditRow(Base):
     """Who did what, when, with the state before and after. Append-only."""
 
     __tablename__ = "audit_log"
@@ -247,12 +247,12 @@ class AuditRow(Base):
     before: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     after: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     client: Mapped[str | None] = mapped_column(String(100))
-
-
-class CaseworkerActionRow(Base):
     # Issue 13: a hash chain (caserobot.audit.verify); a trigger refuses UPDATE and DELETE.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class CaseworkerActionRow(Base):
     """A caseworker's action on an exception item; a decision is written back by the robot.
 
     ``work_item_id`` is the queue item the robot claims to write the decision into the case
