@@ -16,7 +16,6 @@ from typing import Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -29,6 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from caserobot.db import init_db
 from caserobot.exceptions import InputError
 from caserobot.settings import Settings, get_settings
+from caserobot.web.contract import BODY_UNREADABLE, invalid_request
 from caserobot.web.deps import (
     Forbidden,
     LoginRequired,
@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.login_throttle = LoginThrottle()
+    # Middleware added first runs innermost. The size limit is innermost so that its error,
+    # raised while a route reads the body, reaches the app's error handlers directly.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.web.max_body_bytes)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key(settings),
@@ -115,7 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.web.cookie_secure,
     )
     app.middleware("http")(security_headers)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.web.max_body_bytes)
     if settings.web.trusted_proxies:
         # Outermost, so the audit, the access log and the throttle see the real client.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.web.trusted_proxies)
@@ -180,6 +182,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) and is_api(request) else None
+        if detail == BODY_UNREADABLE:  # FastAPI's own 400, for a body that is not UTF-8
+            detail = "Innehållet kunde inte läsas: skicka JSON i UTF-8."
         if not is_api(request) and exc.status_code != 404 and isinstance(exc.detail, str):
             detail = exc.detail if exc.detail not in ("Not Found", "Method Not Allowed") else None
         return _error(request, exc.status_code, detail)
@@ -187,6 +191,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        if is_api(request):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        if is_api(request):  # the documented InvalidInput body (caserobot.web.contract)
+            return JSONResponse(invalid_request(exc.errors()), status_code=422)
         return _error(request, 422)

@@ -14,6 +14,7 @@ import os
 import secrets
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -167,5 +168,9 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from ``receive``: FastAPI passes HTTP errors on (others become 400), and the
+    app's handler answers 413 as a page or, under ``/api``, as JSON."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "Begäran är för stor.")
