@@ -100,6 +100,30 @@ class WebSettings(BaseModel):
     )
 
 
+class PrefectSettings(BaseModel):
+    """Prefect's server that caserobot starts itself when ``PREFECT_API_URL`` is unset.
+
+    An external server is Prefect's own business: ``PREFECT_API_URL`` and
+    ``PREFECT_API_AUTH_STRING`` (see docs/production.md).
+    """
+
+    port: int = Field(
+        default=4200,
+        ge=1,
+        le=65535,
+        description="Port of the local Prefect server caserobot starts on 127.0.0.1; when "
+        "another program holds it, caserobot starts its server on a free port instead",
+    )
+    auth_string: SecretStr | None = Field(
+        default=None,
+        description="'user:password' of the local server's basic auth. Unset: generated "
+        "once and kept in var_dir/prefect-auth (mode 0600)",
+    )
+    startup_timeout_s: float = Field(
+        default=120.0, gt=0, description="How long the local server may take to start"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CASEROBOT_", env_nested_delimiter="__", extra="ignore"
@@ -121,6 +145,7 @@ class Settings(BaseSettings):
     browser: BrowserSettings = BrowserSettings()
     work: WorkSettings = WorkSettings()
     web: WebSettings = WebSettings()
+    prefect: PrefectSettings = PrefectSettings()
 
     @property
     def database_url(self) -> str:
