@@ -29,7 +29,11 @@ def test_help_lists_commands_and_every_serve_option() -> None:
     assert serve.returncode == 0
     for option in ("--host", "--eservice-port", "--case-port", "--population-port",
                    "--route-port", "--seed", "--seats", "--session-timeout-s",
-                   "--ui-latency-ms", "--api-latency-ms", "--fail-rate"):
+                   "--ui-latency-ms", "--api-latency-ms", "--fail-rate", "--lost-answer-rate",
+                   "--lost-answer-mode", "--slow-write-rate", "--slow-write-s", "--hang-rate",
+                   "--hang-s", "--slow-page-rate", "--slow-page-ms", "--fault-seed",
+                   "--session-expiry-rate", "--seats-taken", "--layout-variant",
+                   "--maintenance-s", "--set", "--outage"):
         assert option in serve.stdout, option
     assert "8702" in serve.stdout and "600" in serve.stdout  # defaults are shown
 
