@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 app = typer.Typer(
@@ -18,5 +20,8 @@ def main() -> None:
     from caserobot import logs
     from caserobot.cli import commands  # noqa: F401
 
+    # Run data is personal data: every file and directory caserobot and its children (Prefect
+    # worker, Robot Framework, SQLite) create is private to this OS user: 0600 / 0700.
+    os.umask(0o077)
     logs.install()
     app()

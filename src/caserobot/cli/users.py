@@ -1,4 +1,4 @@
-"""``caserobot users …``: the web UI's users (add, list, passwd, disable, enable)."""
+"""``caserobot users …``: the web UI's users (add, list, passwd, disable, enable, protected)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,8 @@ def list_() -> None:
     from caserobot import users
 
     table = Table(title="Användare", title_justify="left")
-    for col in ("Användarnamn", "Namn", "Roll", "Enheter", "Aktiv", "Senast inloggad"):
+    columns = ("Användarnamn", "Namn", "Roll", "Enheter", "Aktiv", "Skyddade", "Senast inloggad")
+    for col in columns:
         table.add_column(col)
     for u in users.list_users(_sessions()):
         last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "–"
@@ -118,6 +119,7 @@ def list_() -> None:
             users.ROLE_LABELS[u.role],
             ", ".join(u.units) or "–",
             "ja" if u.active else "nej",
+            "ja" if u.may_view_protected else "nej",
             last,
         )
     Console().print(table)
@@ -162,3 +164,29 @@ def _set_active(username: str, active: bool) -> None:
     except InputError as exc:
         _fail(exc.detail)
     typer.echo(f"{username} {'enabled' if active else 'disabled'}.")
+
+
+@users_app.command("protected")
+def protected(
+    username: Annotated[str, typer.Argument(help="The user to grant or withdraw it from")],
+    allow: Annotated[
+        bool,
+        typer.Option(
+            "--allow/--deny",
+            help="Grant (--allow) or withdraw (--deny) the permission",
+        ),
+    ],
+) -> None:
+    """Let a caseworker open items of people with protected identity (skyddad identitet).
+
+    Without it, such items show in the queue without personal details and do not open.
+    Example: caserobot users protected anna --allow
+    """
+    from caserobot import users
+
+    try:
+        users.set_may_view_protected(_sessions(), username, allow, actor=_actor())
+    except InputError as exc:
+        _fail(exc.detail)
+    what = "may now open" if allow else "may no longer open"
+    typer.echo(f"{username} {what} items with protected identity.")
