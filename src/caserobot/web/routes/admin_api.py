@@ -20,10 +20,14 @@ from caserobot.exceptions import ApplicationException
 from caserobot.queue import WorkQueue
 from caserobot.records import Run
 from caserobot.users import User
+from caserobot.web.contract import RowId, errors
 from caserobot.web.deps import client_of, get_db, log_access, require_roles
 
 router = APIRouter(
-    prefix="/api", tags=["robotadministration"], dependencies=[Depends(require_roles("admin"))]
+    prefix="/api",
+    tags=["robotadministration"],
+    dependencies=[Depends(require_roles("admin"))],
+    responses=errors(401, 403),
 )
 Admin = Annotated[User, Depends(require_roles("admin"))]
 Db = Annotated[Database, Depends(get_db)]
@@ -150,7 +154,9 @@ def robots(db: Db) -> list[RobotOut]:
     return out
 
 
-@router.get("/robots/{name}", response_model=RobotDetailOut, summary="En robot")
+@router.get(
+    "/robots/{name}", response_model=RobotDetailOut, summary="En robot", responses=errors(404, 422)
+)
 def robot(name: str, db: Db) -> RobotDetailOut:
     return robot_out(db, name)
 
@@ -164,7 +170,7 @@ def legacy_systems(db: Db) -> list[LegacySystemOut]:
     "/legacy-systems/{name}",
     response_model=LegacySystemOut,
     summary="Ändra licensantal och öppettider",
-    responses={404: {}, 422: {}, 503: {"description": "Prefect does not answer; nothing changed"}},
+    responses=errors(400, 404, 413, 422, 503),
 )
 def patch_legacy_system(
     name: str, change: LegacySystemPatch, request: Request, db: Db, user: Admin
@@ -189,15 +195,22 @@ def patch_legacy_system(
     return LegacySystemOut(**updated.model_dump())
 
 
-@router.get("/runs", response_model=list[RunOut], summary="Körningar, nyast först")
+@router.get(
+    "/runs", response_model=list[RunOut], summary="Körningar, nyast först", responses=errors(422)
+)
 def runs(
     db: Db, robot: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[RunOut]:
     return [run_out(db, r) for r in registry.list_runs(db.sessions, robot=robot, limit=limit)]
 
 
-@router.get("/runs/{run_id}", response_model=RunDetailOut, summary="En körning med ärenden")
-def run(request: Request, run_id: int, db: Db) -> RunDetailOut:
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunDetailOut,
+    summary="En körning med ärenden",
+    responses=errors(404, 422),
+)
+def run(request: Request, run_id: RowId, db: Db) -> RunDetailOut:
     detail = run_detail(db, run_id)
     log_access(request, "run.view", f"run:{run_id}", detail=f"{len(detail.items)} ärenden")
     return detail
@@ -207,8 +220,9 @@ def run(request: Request, run_id: int, db: Db) -> RunDetailOut:
     "/runs/{run_id}/retry-failed",
     response_model=RetryOut,
     summary="Försök igen med körningens misslyckade ärenden",
+    responses=errors(404, 422),
 )
-def retry_failed(run_id: int, request: Request, db: Db, user: Admin) -> RetryOut:
+def retry_failed(run_id: RowId, request: Request, db: Db, user: Admin) -> RetryOut:
     run = registry.get_run(db.sessions, run_id)
     if run is None:
         raise HTTPException(404, f"Det finns ingen körning {run_id}.")
@@ -218,7 +232,12 @@ def retry_failed(run_id: int, request: Request, db: Db, user: Admin) -> RetryOut
     return RetryOut(requeued=count, message=retry_message(count, run.robot))
 
 
-@router.get("/audit", response_model=list[AuditEntry], summary="Granskningsloggen, nyast först")
+@router.get(
+    "/audit",
+    response_model=list[AuditEntry],
+    summary="Granskningsloggen, nyast först",
+    responses=errors(422),
+)
 def audit_log(
     db: Db,
     actor: str | None = None,
@@ -240,7 +259,12 @@ def audit_verify(db: Db) -> ChainCheck:
     return audit.verify(db.sessions)
 
 
-@router.get("/access-log", response_model=list[Access], summary="Åtkomstloggen, nyast först")
+@router.get(
+    "/access-log",
+    response_model=list[Access],
+    summary="Åtkomstloggen, nyast först",
+    responses=errors(422),
+)
 def access_log_api(
     db: Db,
     actor: str | None = None,

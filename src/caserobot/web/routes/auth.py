@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from caserobot import audit, users
 from caserobot.db import Database
+from caserobot.web.contract import errors
 from caserobot.web.deps import (
     START_PAGES,
     CurrentUser,
@@ -26,7 +27,7 @@ from caserobot.web.deps import (
 )
 
 router = APIRouter(tags=["inloggning"])
-api_router = APIRouter(prefix="/api", tags=["inloggning"])
+api_router = APIRouter(prefix="/api", tags=["inloggning"], responses=errors(401))
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
 LOGIN_THROTTLED = "För många misslyckade inloggningar. Vänta {wait} och försök igen."
@@ -52,7 +53,7 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login", include_in_schema=False)
-def login(
+def login(  # nosec B107  # an empty form field's default, not a password
     request: Request,
     db: Annotated[Database, Depends(get_db)],
     username: Annotated[str, Form()] = "",

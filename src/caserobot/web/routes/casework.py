@@ -24,6 +24,7 @@ from caserobot.casework import ActionRecord, ItemDetail, QueueEntry
 from caserobot.db import Database
 from caserobot.exceptions import InputError, reason_label
 from caserobot.users import User
+from caserobot.web.contract import RowId, errors
 from caserobot.web.deps import client_of, flash, get_db, log_access, render, require_roles
 
 router = APIRouter(
@@ -35,6 +36,7 @@ api_router = APIRouter(
     prefix="/api/casework",
     tags=["casework"],
     dependencies=[Depends(require_roles("caseworker"))],
+    responses=errors(401, 403),
 )
 Caseworker = Annotated[User, Depends(require_roles("caseworker"))]
 Db = Annotated[Database, Depends(get_db)]
@@ -161,7 +163,7 @@ class CompletionIn(BaseModel):
     message: str = Field(description="What the applicant is asked to complete")
 
 
-@api_router.get("", response_model=list[QueueEntry])
+@api_router.get("", response_model=list[QueueEntry], responses=errors(422))
 def api_queue(request: Request, user: Caseworker, db: Db, reason: str | None = None) -> Any:
     """Open items of the user's units, earliest due first; ``reason`` filters by code.
 
@@ -174,14 +176,19 @@ def api_queue(request: Request, user: Caseworker, db: Db, reason: str | None = N
     return entries
 
 
-@api_router.get("/{item_id}", response_model=ItemDetail)
-def api_item(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
+@api_router.get("/{item_id}", response_model=ItemDetail, responses=errors(404, 422))
+def api_item(request: Request, item_id: RowId, user: Caseworker, db: Db) -> Any:
     """One item; 404 for another unit's item and, without the permission, a protected one."""
     return _item(request, db, item_id, user)
 
 
-@api_router.post("/{item_id}/accept", response_model=ActionRecord, status_code=201)
-def api_accept(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
+@api_router.post(
+    "/{item_id}/accept",
+    response_model=ActionRecord,
+    status_code=201,
+    responses=errors(404, 409, 422),
+)
+def api_accept(request: Request, item_id: RowId, user: Caseworker, db: Db) -> Any:
     return _act_api(
         request,
         item_id,
@@ -191,8 +198,13 @@ def api_accept(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
     )
 
 
-@api_router.post("/{item_id}/decide", response_model=ActionRecord, status_code=201)
-def api_decide(request: Request, item_id: int, body: DecideIn, user: Caseworker, db: Db) -> Any:
+@api_router.post(
+    "/{item_id}/decide",
+    response_model=ActionRecord,
+    status_code=201,
+    responses=errors(400, 404, 409, 413, 422),
+)
+def api_decide(request: Request, item_id: RowId, body: DecideIn, user: Caseworker, db: Db) -> Any:
     return _act_api(
         request,
         item_id,
@@ -209,9 +221,14 @@ def api_decide(request: Request, item_id: int, body: DecideIn, user: Caseworker,
     )
 
 
-@api_router.post("/{item_id}/request-completion", response_model=ActionRecord, status_code=201)
+@api_router.post(
+    "/{item_id}/request-completion",
+    response_model=ActionRecord,
+    status_code=201,
+    responses=errors(400, 404, 409, 413, 422),
+)
 def api_completion(
-    request: Request, item_id: int, body: CompletionIn, user: Caseworker, db: Db
+    request: Request, item_id: RowId, body: CompletionIn, user: Caseworker, db: Db
 ) -> Any:
     return _act_api(
         request,

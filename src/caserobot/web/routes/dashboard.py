@@ -22,6 +22,7 @@ from caserobot.dashboard import DashboardMetrics
 from caserobot.db import Database
 from caserobot.exceptions import InputError
 from caserobot.web import charts
+from caserobot.web.contract import errors
 from caserobot.web.deps import get_db, log_access, render, require_roles
 
 ROLES = ("manager", "admin")
@@ -32,7 +33,10 @@ router = APIRouter(
     prefix="/dashboard", include_in_schema=False, dependencies=[Depends(require_roles(*ROLES))]
 )
 api_router = APIRouter(
-    prefix="/api/dashboard", tags=["dashboard"], dependencies=[Depends(require_roles(*ROLES))]
+    prefix="/api/dashboard",
+    tags=["dashboard"],
+    dependencies=[Depends(require_roles(*ROLES))],
+    responses=errors(401, 403),
 )
 Db = Annotated[Database, Depends(get_db)]
 Robot = Annotated[str, Query(description="Robotens namn; tomt för alla robotar")]
@@ -113,7 +117,7 @@ def export(
     )
 
 
-@api_router.get("", response_model=DashboardMetrics)
+@api_router.get("", response_model=DashboardMetrics, responses=errors(422))
 def dashboard_api(
     request: Request, db: Db, robot: Robot = "", start: From = "", end: To = ""
 ) -> DashboardMetrics:

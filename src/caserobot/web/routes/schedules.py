@@ -21,13 +21,17 @@ from caserobot.db import Database
 from caserobot.exceptions import ApplicationException, InputError
 from caserobot.scheduling import Schedule
 from caserobot.users import User
+from caserobot.web.contract import errors
 from caserobot.web.deps import client_of, flash, get_db, render, require_roles
 
 router = APIRouter(
     prefix="/admin", include_in_schema=False, dependencies=[Depends(require_roles("admin"))]
 )
 api_router = APIRouter(
-    prefix="/api", tags=["schedules"], dependencies=[Depends(require_roles("admin"))]
+    prefix="/api",
+    tags=["schedules"],
+    dependencies=[Depends(require_roles("admin"))],
+    responses=errors(401, 403),
 )
 Admin = Annotated[User, Depends(require_roles("admin"))]
 Db = Annotated[Database, Depends(get_db)]
@@ -53,11 +57,10 @@ class RunStarted(BaseModel):
 
 
 def _call(fn: Callable[[], T]) -> T:
-    """The library's errors as HTTP: bad input 422, Prefect not answering 503."""
+    """Prefect not answering as HTTP 503 (bad input, InputError, is the app's 422 with the
+    field)."""
     try:
         return fn()
-    except InputError as exc:
-        raise HTTPException(422, str(exc)) from exc
     except ApplicationException as exc:
         raise HTTPException(503, str(exc)) from exc
 
@@ -159,12 +162,17 @@ def store_credentials_form(
 # -- JSON API ----------------------------------------------------------------------------
 
 
-@api_router.get("/schedules", response_model=list[Schedule])
+@api_router.get("/schedules", response_model=list[Schedule], responses=errors(422, 503))
 def api_list(_: Admin, robot: str | None = None) -> list[Schedule]:
     return _call(lambda: scheduling.list_schedules(robot))
 
 
-@api_router.post("/schedules", response_model=Schedule, status_code=201)
+@api_router.post(
+    "/schedules",
+    response_model=Schedule,
+    status_code=201,
+    responses=errors(400, 413, 422, 503),
+)
 def api_create(request: Request, body: ScheduleIn, db: Db, user: Admin) -> Schedule:
     return _call(
         lambda: scheduling.create_schedule(
@@ -181,7 +189,7 @@ def api_create(request: Request, body: ScheduleIn, db: Db, user: Admin) -> Sched
     )
 
 
-@api_router.post("/schedules/{name}/{action}")
+@api_router.post("/schedules/{name}/{action}", responses=errors(422, 503))
 def api_action(
     request: Request, name: str, action: Literal["pause", "resume", "run"], db: Db, user: Admin
 ) -> Schedule | RunStarted:
@@ -189,12 +197,18 @@ def api_action(
     return RunStarted(flow_run_id=result) if action == "run" else result
 
 
-@api_router.get("/credentials", response_model=list[credentials.StoredCredentials])
+@api_router.get(
+    "/credentials", response_model=list[credentials.StoredCredentials], responses=errors(503)
+)
 def api_credentials(_: Admin) -> list[credentials.StoredCredentials]:
     return _call(credentials.list_stored)
 
 
-@api_router.put("/credentials/{system}", response_model=credentials.StoredCredentials)
+@api_router.put(
+    "/credentials/{system}",
+    response_model=credentials.StoredCredentials,
+    responses=errors(400, 413, 422, 503),
+)
 def api_store_credentials(
     request: Request, system: str, body: CredentialsIn, db: Db, user: Admin
 ) -> credentials.StoredCredentials:
