@@ -30,7 +30,14 @@ class CaseType(BaseModel):
     manual_minutes: int = Field(gt=0, description="A caseworker's time for one case by hand")
 
     def due_at(self, submitted_at: datetime) -> datetime:
-        return submitted_at + timedelta(days=self.sla_days)
+        """Submission + the SLA; never raises: near the end of time it is the last moment.
+
+        A stored time of year 9999 (issue 13) would overflow and stop whatever asked.
+        """
+        try:
+            return submitted_at + timedelta(days=self.sla_days)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=submitted_at.tzinfo)
 
 
 @lru_cache(maxsize=4)

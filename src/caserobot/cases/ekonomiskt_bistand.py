@@ -17,11 +17,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from caserobot import rules
+from caserobot.applications import (
+    MAX_FREE_TEXT,
+    MAX_TEXT,
+    check_submitted_at,
+    validation_exception,
+)
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.exceptions import BusinessException, InputError, ReasonCode, UnexpectedScreen
 from caserobot.legacy.casesystem import social_pages as sp
@@ -30,7 +36,14 @@ from caserobot.legacy.casesystem.social import SocialServicesScreens
 from caserobot.legacy.income import PersonPayments
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import InvalidPersonnummer, Personnummer, mask
-from caserobot.rules._eb_input import IncomeType, Role  # one list, owned by the rules
+from caserobot.rules._eb_input import (  # one list and one bound, owned by the rules
+    COST_ITEMS,
+    MAX_ASSET_KRONOR,
+    MAX_KRONOR,
+    MAX_MEMBERS,
+    IncomeType,
+    Role,
+)
 
 CASE_TYPE = "ekonomiskt_bistand"
 MUNICIPALITY_CODE = "0182"  # Nacka
@@ -40,6 +53,8 @@ SRC_POP = "folkbokföringen (Navet)"
 SRC_INCOME = "inkomstregistret (SSBTEK)"
 HEALTH_INCOMES = {"sjukpenning", "sjuk_aktivitetsersattning"}
 ADULT_ROLES = {"applicant", "partner", "other_adult"}
+EARLIEST_MONTH_YEAR = 2000
+MONTHS_AHEAD = 3  # an application for a month at most this far ahead of today
 
 
 def _pnr(value: Any) -> str:
@@ -63,62 +78,76 @@ class _WithPnr(_Model):
 
 
 class Applicant(_WithPnr):
-    personnummer: str
-    name: str = ""
+    personnummer: str = Field(max_length=40)
+    name: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Address(_Model):
-    street: str = Field(min_length=1)
-    postal_code: str = Field(min_length=1)
-    city: str = ""
+    street: str = Field(min_length=1, max_length=MAX_TEXT)
+    postal_code: str = Field(min_length=1, max_length=20)
+    city: str = Field(default="", max_length=MAX_TEXT)
 
 
 class Member(_WithPnr):
     role: Role
-    personnummer: str
-    name: str = ""
-    birth_date: date
+    personnummer: str = Field(max_length=40)
+    name: str = Field(default="", max_length=MAX_TEXT)
+    birth_date: date = Field(ge=date(1890, 1, 1))
     in_school: bool = False
 
 
 class DeclaredIncome(_WithPnr):
-    personnummer: str
+    personnummer: str = Field(max_length=40)
     type: IncomeType
-    amount: int = Field(ge=0)
+    amount: Kronor
 
 
 class DeclaredCosts(_Model):
-    rent: int = Field(ge=0)
-    household_electricity: int = Field(ge=0)
-    home_insurance: int = Field(ge=0)
-    work_travel: int = Field(ge=0)
-    union_fee: int = Field(ge=0)
-    a_kassa_fee: int = Field(ge=0)
+    rent: Kronor
+    household_electricity: Kronor
+    home_insurance: Kronor
+    work_travel: Kronor
+    union_fee: Kronor
+    a_kassa_fee: Kronor
 
 
 class Amounted(_Model):
-    type: str
-    amount: int | None = Field(default=None, ge=0)
-    value: int | None = Field(default=None, ge=0)
-    description: str = ""
+    type: str = Field(min_length=1, max_length=50, pattern=r"^[a-z_]+$")
+    amount: Kronor | None = None
+    value: int | None = Field(default=None, ge=0, le=MAX_ASSET_KRONOR)
+    description: str = Field(default="", max_length=MAX_FREE_TEXT)
 
 
 class EbApplication(_Model):
     """A monthly application as the e-service delivers it (docs/architecture.md)."""
 
-    id: str
+    id: str = Field(min_length=1, max_length=100)
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     first_application: bool = False
     applicant: Applicant
     address: Address
-    household: list[Member] = Field(min_length=1)
-    incomes: list[DeclaredIncome]
+    household: list[Member] = Field(min_length=1, max_length=MAX_MEMBERS)
+    incomes: list[DeclaredIncome] = Field(max_length=50)
     costs: DeclaredCosts
-    special_expenses: list[Amounted] = Field(default_factory=list)
-    assets: list[Amounted] = Field(default_factory=list)
+    special_expenses: list[Amounted] = Field(default_factory=list, max_length=50)
+    assets: list[Amounted] = Field(default_factory=list, max_length=50)
     medical_certificate_attached: bool = False
     payout_account: str = Field(default="", pattern=r"^(\d{4}-\d{7,10})?$")
-    free_text: str = ""
+    free_text: str = Field(default="", max_length=MAX_FREE_TEXT)
+
+    @field_validator("month")
+    @classmethod
+    def _plausible_month(cls, value: str) -> str:
+        # The pattern lets "0000-12" through; the rules need a real month near today.
+        year, month = int(value[:4]), int(value[5:7])
+        today = date.today()
+        latest = (today.year * 12 + today.month - 1) + MONTHS_AHEAD
+        if year < EARLIEST_MONTH_YEAR or year * 12 + month - 1 > latest:
+            raise ValueError(
+                f"månaden ska vara en månad från år {EARLIEST_MONTH_YEAR} till högst "
+                f"{MONTHS_AHEAD} månader framåt"
+            )
+        return value
 
     @property
     def first_day(self) -> date:
@@ -128,19 +157,17 @@ class EbApplication(_Model):
 
 def parse_application(raw: dict[str, Any]) -> EbApplication:
     """Validate; raise a BusinessException with a specific reason code naming the field."""
+    if not isinstance(raw, dict):
+        raise BusinessException(ReasonCode.INVALID_FIELD, "ansökan är inget JSON-objekt")
     try:
         app = EbApplication.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
-            raise BusinessException(
-                ReasonCode.MISSING_FIELD, "uppgift saknas i ansökan", field=field
-            ) from None
-        if err["loc"] and err["loc"][-1] == "personnummer":
-            raise BusinessException(ReasonCode.INVALID_PERSONNUMMER, msg, field=field) from None
-        raise BusinessException(ReasonCode.INVALID_FIELD, msg, field=field) from None
+        raise validation_exception(exc) from None
+    except RecursionError:
+        raise BusinessException(
+            ReasonCode.INVALID_FIELD, "ansökan är nästlad i för många nivåer"
+        ) from None
+    check_submitted_at(raw)
     first = app.household[0]
     if first.role != "applicant" or first.personnummer != app.applicant.personnummer:
         raise BusinessException(
@@ -403,6 +430,14 @@ class EkonomisktBistandHandler:
             "changed_since_previous": changed,
             "special_expenses": bool(app.special_expenses),
             "assets_declared": bool(app.assets),
+            "special_expense_items": [
+                {"type": e.type, "amount": e.amount}
+                for e in app.special_expenses
+                if e.amount is not None
+            ],
+            "asset_items": [
+                {"type": a.type, "value": a.value} for a in app.assets if a.value is not None
+            ],
             "protected_identity": protected,
             "health_data_decisive": app.medical_certificate_attached
             or any(i.type in HEALTH_INCOMES for i in app.incomes),
@@ -424,11 +459,15 @@ class EkonomisktBistandHandler:
                 street.strip().lower() != app.address.street.strip().lower()
                 or postal != app.address.postal_code.replace(" ", "")
             )
+        # Every cost item, not only rent: an item the case system does not show was 0.
+        costs_changed = any(
+            household.costs.get(item, 0) != getattr(app.costs, item) for item in COST_ITEMS
+        )
         return (
             members_now != members_then
             or incomes_now != incomes_then
             or address_changed
-            or household.costs.get("rent") != app.costs.rent
+            or costs_changed
         )
 
     @staticmethod

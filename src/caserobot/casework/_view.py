@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from caserobot.applications import parse_submitted_at
 from caserobot.case_types import case_types_of_units, load_case_types
 from caserobot.casework._records import (
     AMOUNT_CASE_TYPES,
@@ -108,24 +109,40 @@ def decision_text(draft: str | None) -> str | None:
     return text
 
 
-def due_at(case_type: str, payload: dict[str, Any], created_at: datetime) -> datetime | None:
-    """When a caseworker should have decided: submission (else queued) + the case type's SLA."""
+def due_at(case_type: str, payload: Any, created_at: datetime) -> datetime | None:
+    """When a caseworker should have decided: submission (else queued) + the case type's SLA.
+
+    Total: whatever the stored payload holds (a year 9999 or a broken submission time is
+    ignored, issue 13), this never raises.
+    """
     config = load_case_types().get(case_type)
     if config is None:
         return None
-    return config.due_at(submitted_at(payload) or created_at)
+    start = submitted_at(payload) or created_at
+    return config.due_at(start) if start is not None else None
 
 
-def submitted_at(payload: dict[str, Any]) -> datetime | None:
-    """The application's submission time from a work item payload, as aware UTC."""
-    raw = (payload.get("application") or {}).get("submitted_at")
+def submitted_at(payload: Any) -> datetime | None:
+    """The application's submission time from a work item payload, as aware UTC.
+
+    None when absent or not plausible (no offset is taken as UTC; before 2000 or in the
+    future beyond a small clock skew is ignored, see caserobot.applications).
+    """
+    application = payload.get("application") if isinstance(payload, dict) else None
+    raw = application.get("submitted_at") if isinstance(application, dict) else None
     if not isinstance(raw, str):
         return None
+    if len(raw) <= 64:
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            raw = parsed.replace(tzinfo=UTC).isoformat()
     try:
-        parsed = datetime.fromisoformat(raw)
+        return parse_submitted_at(raw)
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _permitted(

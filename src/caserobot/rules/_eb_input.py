@@ -120,7 +120,7 @@ class Member(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     role: Role
-    birth_date: IsoDate
+    birth_date: Annotated[IsoDate, Field(ge=date(1890, 1, 1))]
     in_school: StrictBool = Field(
         default=False, description="Grundskola, gymnasieskola or comparable (children 18–20)"
     )

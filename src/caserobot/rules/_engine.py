@@ -427,8 +427,10 @@ def _input_error(exc: ValidationError) -> InputError:
     if len(where) > MAX_FIELD_CHARS:
         where = where[: MAX_FIELD_CHARS - 1] + "…"
     ctx = err.get("ctx") or {}
-    if err["type"] == "less_than_equal" and "le" in ctx:
-        detail = f"must be at most {ctx['le']}"
+    if err["type"] == "greater_than_equal" and ctx.get("ge", 0) != 0:
+        detail = f"must be at least {_plain(ctx['ge'])}"
+    elif err["type"] == "less_than_equal" and "le" in ctx:
+        detail = f"must be at most {_plain(ctx['le'])}"
     elif err["type"] == "less_than" and "lt" in ctx:
         detail = f"must be less than {ctx['lt']}"
     elif err["type"] == "too_long" and "max_length" in ctx:
@@ -436,6 +438,10 @@ def _input_error(exc: ValidationError) -> InputError:
     else:
         detail = _INPUT_MESSAGES.get(err["type"], _printable(str(err["msg"])))
     return InputError(where, detail)
+
+
+def _plain(bound: Any) -> str:
+    return bound.isoformat() if isinstance(bound, date) else str(bound)
 
 
 def _printable(text: str) -> str:
