@@ -77,6 +77,9 @@ class _WithPnr(_Model):
         return _pnr(value)
 
 
+Kronor = Annotated[int, Field(ge=0, le=MAX_KRONOR)]
+
+
 class Applicant(_WithPnr):
     personnummer: str = Field(max_length=40)
     name: str = Field(default="", max_length=MAX_TEXT)
