@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`. Both install what they need.
-.PHONY: demo test bootstrap lint bench clean
+.PHONY: demo test audit bootstrap lint bench clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -9,7 +9,14 @@ demo: bootstrap
 
 test: bootstrap
 	.venv/bin/ruff check src tests flows benchmarks
+	.venv/bin/bandit -c pyproject.toml -r src -q
+	.venv/bin/python -m tests.security.audit
 	.venv/bin/python -m pytest $(ARGS)
+
+# pip-audit of the installed, pinned environment; fails unless an advisory service answers
+# (machines that reach only a package mirror cannot audit: see README, "Security checks").
+audit: bootstrap
+	.venv/bin/python -m tests.security.audit --require $(ARGS)
 
 lint: bootstrap
 	.venv/bin/ruff check src tests flows benchmarks

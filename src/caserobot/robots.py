@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # runs Robot Framework as a child process
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +92,7 @@ def run_robot(
         cmd += ["--variable", f"{key}:{value}"]
     cmd.append(str(manifest.tasks_path))
     try:
-        proc = subprocess.run(
+        proc = subprocess.run(  # nosec B603  # argv list, no shell: robot with the manifest's own paths and variables
             cmd,
             env={**os.environ, **(env or {})},
             timeout=timeout_s,

@@ -23,7 +23,7 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # starts caserobot's own services as child processes
 import sys
 import time
 from collections.abc import Iterator
@@ -72,7 +72,7 @@ class ManagedProcess:
     def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # nosec B603  # argv list, no shell, built by caserobot from fixed commands
             self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
         )
         return self

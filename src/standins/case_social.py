@@ -105,7 +105,7 @@ def install(app: FastAPI, state: CaseSystem,
 
     def household_page(session: Session, hh: Household) -> Response:
         record = hh.record
-        assert record is not None
+        assert record is not None  # nosec B101  # stand-in invariant; narrows the type
         people = social.people
         return page(
             "hushall.html", title="Hushållsuppgifter", org=ORG, user=session.username, hh=hh,

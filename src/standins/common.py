@@ -99,7 +99,7 @@ class StandIn:
         self.ledger = Ledger()
         self.requests = 0
         self.own_seed = fault_seed
-        self._faults = random.Random(self.seed())
+        self._faults = random.Random(self.seed())  # nosec B311  # seeded fault injection for tests, not security
         self.faults: Counter[str] = Counter()
         self.outage_connections = 0
         self.pending_writes = 0  # slow writes accepted and not yet applied

@@ -147,7 +147,7 @@ def generate(
     Submission times run from ``start`` (default: a fixed date, so a seed always gives the
     same applications).
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded, reproducible test data, not security
     plan = mix_plan(rng, CATEGORIES, count, malformed_share)
     grant_pool = [hh for kind in CATEGORIES["grant"] for hh in social.pools[kind]]
     used: set[str] = set()

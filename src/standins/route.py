@@ -36,7 +36,7 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         for text, found in ((from_, start), (to, end)):
             if found is None:
                 return JSONResponse({"error": "unknown_address", "address": text}, 404)
-        assert start is not None and end is not None
+        assert start is not None and end is not None  # nosec B101  # checked just above; narrows the type
         return JSONResponse({"walking_distance_m": world.walking_distance(start, end)})
 
     return app

@@ -27,7 +27,7 @@ class PeopleMaker:
 
     def __init__(self, world: World, social: SocialWorld) -> None:
         self.world, self.social = world, social
-        self.rng = random.Random(f"ekonomiskt-bistand-{world.seed}")
+        self.rng = random.Random(f"ekonomiskt-bistand-{world.seed}")  # nosec B311  # seeded, reproducible test data, not security
         self.used = {number[:11] for number in world.people}  # date and birth number
         addresses = list(world.addresses.values())
         self.nacka = [a for a in addresses if a.municipality == names.NACKA]

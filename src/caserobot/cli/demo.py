@@ -32,7 +32,7 @@ SECONDS_PER_APPLICATION = {"skolskjuts": 1000, "ekonomiskt_bistand": 500}
 # Weekdays at 06:00, Swedish time: the robots' schedules in the demo.
 DEMO_CRON = "0 6 * * 1-5"
 # The demo's accounts: (username, role, units, name). One password for all, printed.
-DEMO_PASSWORD = "demo-caserobot"
+DEMO_PASSWORD = "demo-caserobot"  # nosec B105  # the demo's throwaway accounts on a local database; printed at start
 DEMO_USERS = (
     ("admin", "admin", (), "Ada Administratör"),
     ("chef", "manager", (), "Maja Chef"),

@@ -62,7 +62,7 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigurationError(str(path), f"cannot read file: {exc.strerror or exc}") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass  # nosec B506  # _StrictLoader subclasses yaml.SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigurationError(str(path), f"invalid YAML: {_one_line(exc)}") from None
     if data is None:

@@ -330,8 +330,8 @@ def evaluate(ev: Evaluation, data: SkolskjutsInput) -> None:
     distances = {HOME_ADDRESS: data.walking_distance_m}
     excluded = None
     if data.alternating_residence:
-        assert data.second_address_walking_distance_m is not None  # input model guarantees
-        assert data.second_address_municipality is not None
+        assert data.second_address_walking_distance_m is not None  # nosec B101  # the input model guarantees it; narrows the type
+        assert data.second_address_municipality is not None  # nosec B101  # the input model guarantees it; narrows the type
         distances = ev.apply(
             "alternating_residence",
             walking_distance_m=data.walking_distance_m,

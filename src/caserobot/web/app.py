@@ -173,14 +173,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, InputError)
+        assert isinstance(exc, InputError)  # nosec B101  # the handler is registered for this type; narrows the type
         if is_api(request):
             return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=422)
         return _error(request, 400, exc.detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
+        assert isinstance(exc, StarletteHTTPException)  # nosec B101  # the handler is registered for this type; narrows the type
         detail = exc.detail if isinstance(exc.detail, str) and is_api(request) else None
         if detail == BODY_UNREADABLE:  # FastAPI's own 400, for a body that is not UTF-8
             detail = "Innehållet kunde inte läsas: skicka JSON i UTF-8."
@@ -190,7 +190,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
+        assert isinstance(exc, RequestValidationError)  # nosec B101  # the handler is registered for this type; narrows the type
         if is_api(request):  # the documented InvalidInput body (caserobot.web.contract)
             return JSONResponse(invalid_request(exc.errors()), status_code=422)
         return _error(request, 422)

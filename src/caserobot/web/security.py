@@ -33,7 +33,7 @@ __all__ = [
     "security_headers",
 ]
 
-SECRET_KEY_FILE = "web-secret-key"
+SECRET_KEY_FILE = "web-secret-key"  # nosec B105  # the key file's name, not a key
 MIN_SECRET_KEY_LENGTH = 32
 
 #: Every page: only this origin's files, no inline script or style, no framing.

@@ -18,7 +18,7 @@ SYSTEM = "ärendesystemet"
 # Login screen
 LOGIN_PATH = "/login"
 LOGIN_USER = "input[name=username]"
-LOGIN_PASSWORD = "input[name=password]"
+LOGIN_PASSWORD = "input[name=password]"  # nosec B105  # a CSS selector for the password field
 LOGIN_SUBMIT = "form [type=submit]"
 NO_SEAT_TITLE = "Ingen ledig licens"
 
