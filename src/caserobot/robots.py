@@ -9,6 +9,7 @@ for a run whose owner is gone (the registry marks such a run ``crashed``).
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import subprocess  # nosec B404  # runs Robot Framework as a child process
@@ -98,7 +99,9 @@ def run_robot(
             timeout=timeout_s,
             cwd=manifest.directory,
             check=False,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=functools.partial(_die_with_parent, os.getpid())
+            if sys.platform == "linux"
+            else None,
         )
     except subprocess.TimeoutExpired as exc:
         raise ApplicationException(f"roboten {manifest.name} avbröts efter {timeout_s} s") from exc
@@ -122,7 +125,9 @@ def run_robot(
     )
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In the robot's child process: be killed when the process that started it dies."""
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)

@@ -108,3 +108,22 @@ def test_views_after_a_run(platform_settings, fresh_standins, tmp_path) -> None:
         )
     ]
     assert sum(outcomes) == 12
+
+
+def test_run_of_a_paused_robot_is_refused_with_the_reason(
+    prefect_harness, platform_settings, monkeypatch
+) -> None:
+    from caserobot import registry
+    from caserobot.db import init_db
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_harness)
+    db = init_db(platform_settings)
+    registry.register_robot(db.sessions, "skolskjuts", "1.0.0", "test", "skolskjuts")
+    registry.set_robot_status(db.sessions, "skolskjuts", "paused")
+
+    result = runner.invoke(app, ["run", "skolskjuts"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 1, result.output
+    assert "Roboten skolskjuts är pausad: ingen körning startades" in result.output
+    assert "Traceback" not in result.output
+    assert registry.list_runs(db.sessions) == []

@@ -8,9 +8,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from caserobot import robots
 from caserobot.db import init_db
 from caserobot.intake import intake
 from caserobot.queue import WorkQueue
@@ -70,3 +72,58 @@ def test_killed_robot_leaves_nothing_lost_and_nothing_written_twice(
 
     assert result.status == "PASS"
     assert_nothing_lost_nothing_twice(fresh_standins, queue, generated["ids"])
+
+
+KILLER = Path(__file__).parents[1] / "flows" / "project" / "robots"
+
+
+def test_a_truncated_output_xml_is_a_crashed_attempt_not_an_error(monkeypatch, tmp_path) -> None:
+    """The first attempt of the ``killer`` robot is killed mid-run: its output.xml is cut."""
+    monkeypatch.setattr(robots, "ROBOTS_DIR", KILLER)
+    monkeypatch.setenv("KILLER_MARKER", str(tmp_path / "killed-once"))
+    manifest = load_manifest("killer")
+
+    first = run_robot(manifest, tmp_path / "attempt-1", variables={"RUN_ID": 1})
+    second = run_robot(manifest, tmp_path / "attempt-2", variables={"RUN_ID": 1})
+
+    assert (tmp_path / "attempt-1" / "output.xml").stat().st_size > 0
+    assert first.status == "CRASHED" and first.returncode == -signal.SIGKILL
+    assert first.error is not None and "output.xml kan inte läsas" in first.error
+    assert (second.status, second.stats) == ("PASS", {"tasks_passed": 2, "tasks_failed": 0})
+
+
+_STARTER = """
+import sys
+from pathlib import Path
+from caserobot.robots import RobotManifest, run_robot
+suite = Path(sys.argv[1])
+manifest = RobotManifest(name="sleeper", version="0", owner="t", case_type="x",
+                         directory=suite.parent, tasks=suite.name)
+run_robot(manifest, Path(sys.argv[2]), variables={})
+"""
+
+
+def test_the_robot_process_dies_with_the_process_that_started_it(tmp_path) -> None:
+    """A robot never works on for a run whose owner (the flow's process) was killed."""
+    import psutil
+
+    suite = tmp_path / "sleeper.robot"
+    suite.write_text("*** Tasks ***\nSleep\n    Sleep    120s\n", encoding="utf-8")
+    starter = subprocess.Popen(
+        [sys.executable, "-c", _STARTER, str(suite), str(tmp_path / "out")],
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    robot = None
+    while robot is None:  # started and past exec (before it, it is a copy of the starter)
+        assert time.monotonic() < deadline and starter.poll() is None
+        for child in psutil.Process(starter.pid).children():
+            if "robot" in child.cmdline():
+                robot = child
+        time.sleep(0.1)
+
+    starter.kill()  # SIGKILL: no chance to clean up
+    starter.wait(10)
+
+    gone, alive = psutil.wait_procs([robot], timeout=10)
+    assert robot in gone and not alive
