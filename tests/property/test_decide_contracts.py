@@ -59,7 +59,10 @@ EB = {
     "special_expense_items": [],
     "asset_items": [],
 }
-VALID = {"skolskjuts": (SKOLSKJUTS, date(2026, 8, 15)), "ekonomiskt_bistand": (EB, date(2026, 3, 2))}
+VALID = {
+    "skolskjuts": (SKOLSKJUTS, date(2026, 8, 15)),
+    "ekonomiskt_bistand": (EB, date(2026, 3, 2)),
+}
 # No amount of a month's försörjningsstöd comes near this with every item at its ceiling.
 MAX_SANE_GRANT = 200_000
 
@@ -76,8 +79,9 @@ leaves = st.one_of(
 )
 json_values = st.recursive(
     leaves,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -182,9 +186,7 @@ def cli_text(draw: st.DrawFn, case_type: str) -> str:
     try:
         text = json.dumps(data, ensure_ascii=draw(st.booleans()))
     except ValueError:  # an integer beyond Python's digit limit: write it by hand
-        text = json.dumps({**VALID[case_type][0], "grade": 0}).replace(
-            "0}", "1" + "0" * 5000 + "}"
-        )
+        text = json.dumps({**VALID[case_type][0], "grade": 0}).replace("0}", "1" + "0" * 5000 + "}")
     kind = draw(st.sampled_from(["json"] * 6 + ["deep", "huge_int", "truncated", "not_json"]))
     if kind == "deep":
         depth = draw(st.integers(min_value=900, max_value=200_000))
