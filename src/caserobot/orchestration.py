@@ -305,5 +305,7 @@ def _keep_alive(sessions: Any, run_id: int) -> Iterator[None]:
 
 def _child_env(settings: Settings) -> dict[str, str]:
     env = isolated_env(settings)
+    # PREFECT_API_URL and PREFECT_API_AUTH_STRING (set by caserobot.runtime.use_prefect or a
+    # worker's environment): the robot loads its credentials from the same Prefect
     env.update({k: v for k, v in os.environ.items() if k.startswith(("CASEROBOT_", "PREFECT_API"))})
     return env
