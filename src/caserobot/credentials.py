@@ -1,12 +1,19 @@
-"""Credentials of legacy systems, kept as Prefect Secret blocks.
+"""Credentials of legacy systems, kept as Prefect blocks.
 
-One block per system, named ``legacy-<system>-credentials``, holding the JSON value
-``{"username": …, "password": …}``. Prefect stores block secrets encrypted and shows them
-obfuscated in its UI. caserobot never shows a stored password again and never logs it: the
-audit log gets ``"password": "***"``, listings get the username and when it was stored.
+One block per system, named ``legacy-<system>-credentials``, of caserobot's block type
+``caserobot-legacy-credentials`` (:func:`block_type`): ``username`` in plain, ``password`` a
+secret field. Prefect stores secret fields encrypted and obfuscates them unless a client asks
+for them (``include_secrets``); listings never ask, so a listing never carries a password.
+caserobot never shows a stored password again and never logs it: the audit log gets
+``"password": "***"``, listings get the username and when it was stored.
+
+Blocks stored by earlier versions (a Prefect ``Secret`` block holding
+``{"username": …, "password": …}``) are still read by :func:`load`, listed without their
+username, and replaced by the next :func:`store`.
 
 Robots read them with :func:`apply` (the case system's account over the settings'
 ``case_system.username/password`` when a block exists; otherwise the settings stand).
+Prefect's API must be protected: see :mod:`caserobot.runtime` and docs/production.md.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -25,6 +33,9 @@ from caserobot.settings import Settings, get_settings
 PREFIX = "legacy-"
 SUFFIX = "-credentials"
 CASE_SYSTEM = "arendesystem"
+BLOCK_TYPE = "caserobot-legacy-credentials"
+#: Shown for a block of the earlier format, whose username is inside the secret.
+UNKNOWN_USERNAME = "(okänt: lagra om)"
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +62,24 @@ def block_name(system: str) -> str:
     return f"{PREFIX}{system}{SUFFIX}"
 
 
+@cache
+def block_type() -> type[Any]:
+    """caserobot's Prefect block type for an account (imported with Prefect, when needed)."""
+    from prefect.blocks.core import Block
+
+    class LegacyCredentials(Block):
+        """A legacy system's account for caserobot's robots."""
+
+        _block_type_name = "caserobot legacy credentials"
+        _block_type_slug = BLOCK_TYPE
+        _description = "Inloggning för en robot i ett verksamhetssystem (lösenordet är hemligt)."
+
+        username: str
+        password: SecretStr
+
+    return LegacyCredentials
+
+
 def known_systems(settings: Settings | None = None) -> list[str]:
     """The legacy systems caserobot knows (the names robot manifests use)."""
     from caserobot.orchestration import legacy_systems
@@ -73,8 +102,6 @@ def store(
     Raises:
         InputError: unknown system, empty username or password.
     """
-    from prefect.blocks.system import Secret
-
     from caserobot import audit, scheduling
     from caserobot.db import init_db
 
@@ -86,10 +113,11 @@ def store(
     if not password:
         raise InputError("password", "lösenordet får inte vara tomt")
     before = next((c for c in list_stored() if c.system == system), None)
-    with scheduling.prefect_client():  # for its clear error when Prefect does not answer
-        Secret(value={"username": username, "password": password}).save(
+    with scheduling.prefect_client() as client:  # for its clear error on an unreachable Prefect
+        block_type()(username=username, password=SecretStr(password)).save(
             block_name(system), overwrite=True
         )
+        _delete_legacy_secret(client, system)
     audit.record_now(
         sessions or init_db(settings).sessions,
         actor=actor,
@@ -116,33 +144,39 @@ def load(system: str) -> Credentials | None:
 
     with scheduling.prefect_client():
         try:
-            value = Secret.load(block_name(system)).get()
+            block = block_type().load(block_name(system))
+            return Credentials(username=block.username, password=block.password)
         except (ObjectNotFound, ValueError):  # Prefect: ValueError when the name is unknown
+            pass
+        try:  # the earlier format
+            value = Secret.load(block_name(system)).get()
+        except (ObjectNotFound, ValueError):
             return None
     return Credentials(username=value["username"], password=SecretStr(value["password"]))
 
 
 def list_stored() -> list[StoredCredentials]:
-    """Systems with stored credentials: username and time stored, never the password."""
+    """Systems with stored credentials: username and time stored, never the password.
+
+    Asks Prefect without secrets (``include_secrets=False``): no password leaves Prefect.
+    """
     from caserobot import scheduling
 
+    stored: dict[str, StoredCredentials] = {}
     with scheduling.prefect_client() as client:
-        documents = client.read_block_documents_by_type("secret", include_secrets=True)
-    stored = []
-    for doc in documents:
-        name = doc.name or ""
-        if not (name.startswith(PREFIX) and name.endswith(SUFFIX)):
-            continue
-        value = _json_value(doc.data.get("value"))
-        if isinstance(value, dict) and "username" in value:
-            stored.append(
-                StoredCredentials(
-                    system=name.removeprefix(PREFIX).removesuffix(SUFFIX),
-                    username=str(value["username"]),
+        for slug in ("secret", BLOCK_TYPE):  # the earlier format first: the new one wins
+            for doc in _documents(client, slug):
+                name = doc.name or ""
+                if not (name.startswith(PREFIX) and name.endswith(SUFFIX)):
+                    continue
+                system = name.removeprefix(PREFIX).removesuffix(SUFFIX)
+                username = doc.data.get("username") if slug == BLOCK_TYPE else None
+                stored[system] = StoredCredentials(
+                    system=system,
+                    username=str(username) if username else UNKNOWN_USERNAME,
                     stored_at=doc.updated or doc.created,
                 )
-            )
-    return sorted(stored, key=lambda c: c.system)
+    return sorted(stored.values(), key=lambda c: c.system)
 
 
 def apply(settings: Settings) -> Settings:
@@ -175,12 +209,27 @@ def _check_system(system: str, settings: Settings) -> None:
         raise InputError("system", f"okänt system '{system}' (kända: {', '.join(known)})")
 
 
-def _json_value(value: Any) -> Any:
-    import json
+def _documents(client: Any, slug: str) -> list[Any]:
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
+    try:
+        return list(client.read_block_documents_by_type(slug, include_secrets=False))
+    except ObjectNotFound:  # the block type is not registered yet: nothing stored
+        return []
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code == 404:
+            return []
+        raise
+
+
+def _delete_legacy_secret(client: Any, system: str) -> None:
+    """Remove a block of the earlier format once the system's account is stored anew."""
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        doc = client.read_block_document_by_name(
+            block_name(system), "secret", include_secrets=False
+        )
+    except ObjectNotFound:
+        return
+    client.delete_block_document(doc.id)

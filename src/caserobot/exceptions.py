@@ -106,7 +106,7 @@ _REASON_LABELS: dict[ReasonCode, str] = {
     ReasonCode.ADULT_CHILD: "Vuxet barn i hushållet",
     ReasonCode.NORM_ESTIMATED: "Normen för året är en uppskattning",
     ReasonCode.PROPOSED_REFUSAL: "Förslag till avslag",
-    ReasonCode.COST_ABOVE_GUIDELINE: "Kostnad över kommunens riktvärde",
+    ReasonCode.COST_ABOVE_GUIDELINE: "Belopp över kommunens riktvärde",
     ReasonCode.UNKNOWN_MUNICIPALITY: "Okänd kommun",
     ReasonCode.IMPLAUSIBLE_VALUE: "Orimligt värde i ansökan",
     ReasonCode.DECISION_CONFLICT: "Annat beslut finns redan i ärendesystemet",

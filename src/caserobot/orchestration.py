@@ -3,23 +3,34 @@
 A robot run is: register the robot and its legacy systems → intake (e-service → queue) →
 the Robot Framework robot in its own process, holding as many slots of each web-UI legacy
 system's Prefect concurrency limit as it opens seats → the run report. Application errors
-(a crashed robot process, no free seat) are retried by Prefect; business exceptions never
-reach this level: they are work-item states.
+(a crashed robot process, an unreadable output.xml, no free seat) are retried by Prefect;
+business exceptions never reach this level: they are work-item states.
+
+Before anything starts, the robot's gate (:mod:`caserobot.gate`) is asked: a paused robot
+starts no run (the flow run ends ``Cancelled`` with the reason, and the registry records no
+run); outside a legacy system's opening hours the run is recorded, processes nothing and
+says why, and the items wait in the queue. While it runs, the flow's process keeps the
+registry run alive (:func:`caserobot.registry.heartbeat`); a run whose process is gone is
+marked ``crashed`` by the registry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from datetime import date
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
+from prefect.states import Cancelled, State
 
-from caserobot import registry
+from caserobot import gate, registry
 from caserobot.db import init_db
 from caserobot.exceptions import ApplicationException
 from caserobot.intake import intake
@@ -185,7 +196,9 @@ def robot_task(
         result = run_robot(manifest, output_dir, variables=variables, env=_child_env(settings))
     if result.status == "CRASHED":
         raise ApplicationException(
-            f"robotprocessen avslutades utan resultat (kod {result.returncode})", step="robot"
+            f"robotprocessen avslutades utan läsbart resultat (kod {result.returncode}: "
+            f"{result.error}); försöket görs om",
+            step="robot",
         )
     if result.status != "PASS":
         raise ApplicationException(
@@ -195,25 +208,37 @@ def robot_task(
 
 
 @task(name="report")
-def report_task(robot_name: str, run_id: int, output_dir: str | None) -> dict[str, Any]:
+def report_task(
+    robot_name: str, run_id: int, output_dir: str | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     settings = get_settings()
     db = init_db(settings)
     report = build_run_report(db.sessions, run_id)
     path = write_excel(report, settings.var_dir / "reports" / f"{robot_name}-run-{run_id}.xlsx")
-    stats = {**report.summary(), "excel": str(path)}
+    stats = {**report.summary(), "excel": str(path), **(extra or {})}
     registry.finish_run(db.sessions, run_id, status="completed", stats=stats, output_dir=output_dir)
     return stats
 
 
 def run_case_robot(
     robot_name: str, *, seats: int | None = None, mode: str = "fast", as_of: str | None = None
-) -> dict[str, Any]:
-    """The body of every case robot's flow."""
+) -> dict[str, Any] | State:
+    """The body of every case robot's flow.
+
+    Returns the run's statistics, or a ``Cancelled`` state (the flow run's final state) when
+    the robot is paused.
+    """
     settings = get_settings()
     if as_of:
         date.fromisoformat(as_of)  # fail early on a bad date
     manifest = register_task(robot_name)
     db = init_db(settings)
+    logger = get_run_logger()
+    now = gate.gate(db.sessions, manifest["case_type"], datetime.now(UTC))
+    if now.reason == gate.PAUSED:
+        message = f"Roboten {robot_name} är pausad: ingen körning startades"
+        logger.warning(message)
+        return Cancelled(message=message)
     flow_run = get_run_context().flow_run
     run = registry.start_run(
         db.sessions,
@@ -221,14 +246,61 @@ def run_case_robot(
         trigger=os.environ.get("CASEROBOT_TRIGGER", "flow"),
         prefect_flow_run_id=str(flow_run.id) if flow_run else None,
     )
-    try:
-        intake_stats = intake_task(manifest["case_type"], run.id)
-        robot_stats = robot_task(robot_name, run.id, seats, mode, as_of)
-    except Exception:
-        registry.finish_run(db.sessions, run.id, status="failed", stats={}, output_dir=None)
-        raise
-    report = report_task(robot_name, run.id, robot_stats.get("output_dir"))
+    with _keep_alive(db.sessions, run.id):
+        if not now.open:
+            return _closed_run(db, robot_name, run.id, manifest["case_type"], now, logger)
+        try:
+            intake_stats = intake_task(manifest["case_type"], run.id)
+            robot_stats = robot_task(robot_name, run.id, seats, mode, as_of)
+            report = report_task(robot_name, run.id, robot_stats.get("output_dir"))
+        except BaseException:  # also a cancelled flow run: the run must not stay "running"
+            registry.finish_run(db.sessions, run.id, status="failed", stats={}, output_dir=None)
+            raise
     return {"run_id": run.id, "intake": intake_stats, "robot": robot_stats, "report": report}
+
+
+def _closed_run(
+    db: Any, robot_name: str, run_id: int, case_type: str, closed: gate.Gate, logger: Any
+) -> dict[str, Any]:
+    """A run outside opening hours: nothing is processed; the run records why."""
+    waiting = WorkQueue(db.sessions).pending(case_type)
+    reopens = closed.reopens_at.isoformat() if closed.reopens_at else None
+    logger.warning(
+        "Ingen behandling: %s; %d ärenden väntar%s",
+        closed.reason,
+        waiting,
+        f" (öppnar {reopens})" if reopens else "",
+    )
+    extra = {"closed_reason": closed.reason, "reopens_at": reopens, "waiting": waiting}
+    try:
+        report = report_task(robot_name, run_id, None, extra)
+    except BaseException:
+        registry.finish_run(db.sessions, run_id, status="failed", stats=extra, output_dir=None)
+        raise
+    robot_stats = {"output_dir": None, "processed": 0, **extra}
+    return {"run_id": run_id, "intake": {}, "robot": robot_stats, "report": report}
+
+
+@contextmanager
+def _keep_alive(sessions: Any, run_id: int) -> Iterator[None]:
+    """Record the run's heartbeat every :data:`registry.HEARTBEAT_S` while the body runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(registry.HEARTBEAT_S):
+            try:
+                if not registry.heartbeat(sessions, run_id):
+                    return  # finished (or marked crashed by someone who could not see us)
+            except Exception:  # noqa: BLE001 - a database hiccup: try again next beat
+                continue
+
+    thread = threading.Thread(target=beat, name=f"run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
 
 
 def _child_env(settings: Settings) -> dict[str, str]:

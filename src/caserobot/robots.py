@@ -1,12 +1,16 @@
 """Robots: their manifests (robots/<name>/robot.yaml) and how one run of a robot is started.
 
 A robot run is a separate ``robot`` process (Robot Framework is not thread-safe), which
-writes output.xml, log.html and report.html into the run's output directory.
+writes output.xml, log.html and report.html into the run's output directory. On Linux the
+robot process is killed when the process that started it dies, so a robot never works on
+for a run whose owner is gone (the registry marks such a run ``crashed``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -56,8 +60,9 @@ def list_manifests() -> list[RobotManifest]:
 class RobotRunResult:
     returncode: int
     output_dir: Path
-    status: str  # PASS / FAIL / CRASHED
+    status: str  # PASS / FAIL / CRASHED (no output.xml, or one that cannot be read)
     stats: dict[str, object] = field(default_factory=dict)
+    error: str | None = None  # why a CRASHED result has no statistics
 
 
 def run_robot(
@@ -70,6 +75,7 @@ def run_robot(
 ) -> RobotRunResult:
     """Run the robot's task suite in its own process and read its result from output.xml."""
     from robot.api import ExecutionResult
+    from robot.errors import DataError
 
     output_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
@@ -92,13 +98,21 @@ def run_robot(
             timeout=timeout_s,
             cwd=manifest.directory,
             check=False,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     except subprocess.TimeoutExpired as exc:
         raise ApplicationException(f"roboten {manifest.name} avbröts efter {timeout_s} s") from exc
     output = output_dir / "output.xml"
     if not output.exists():
-        return RobotRunResult(proc.returncode, output_dir, "CRASHED")
-    result = ExecutionResult(str(output))
+        return RobotRunResult(proc.returncode, output_dir, "CRASHED", error="ingen output.xml")
+    try:
+        result = ExecutionResult(str(output))
+    except DataError as exc:
+        # A robot killed mid-run leaves a truncated (or empty) output.xml: that attempt
+        # crashed, like one that left none.
+        return RobotRunResult(
+            proc.returncode, output_dir, "CRASHED", error=f"output.xml kan inte läsas ({exc})"
+        )
     stats = result.statistics.total
     return RobotRunResult(
         proc.returncode,
@@ -106,3 +120,9 @@ def run_robot(
         result.suite.status,
         {"tasks_passed": stats.passed, "tasks_failed": stats.failed},
     )
+
+
+def _die_with_parent() -> None:
+    """In the robot's child process: be killed when the process that started it dies."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)

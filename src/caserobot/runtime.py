@@ -2,23 +2,41 @@
 
 Each runs as a child process with its log under ``var/logs``; stopping escalates from
 SIGTERM to SIGKILL, because a Prefect server or worker may ignore SIGTERM.
+
+Prefect's server holds the legacy systems' passwords and runs what its deployments say, so
+the one caserobot starts (when ``PREFECT_API_URL`` is unset) listens on 127.0.0.1 only and
+requires basic auth: ``PREFECT_SERVER_API_AUTH_STRING`` on the server, the same string as
+``PREFECT_API_AUTH_STRING`` in every client and worker caserobot starts. The string is
+generated once into ``var/prefect-auth`` (mode 0600) unless ``CASEROBOT_PREFECT__AUTH_STRING``
+gives it. A marker ``var/prefect/caserobot-server.json`` (pid, port) names the server of this
+``var`` directory; caserobot attaches to a running server only when the marker's process is
+the one listening on the marker's port and the auth string works. Anything else on the port
+is never used: caserobot starts its own server on a free port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psutil
 
 from caserobot.exceptions import ApplicationException
 from caserobot.settings import Settings
 
-PREFECT_PORT = 4200
+PREFECT_PORT = 4200  # the default of settings.prefect.port
 
 
 def isolated_env(settings: Settings) -> dict[str, str]:
@@ -142,36 +160,238 @@ def start_standins(
     return proc
 
 
-def start_prefect_server(settings: Settings, port: int = PREFECT_PORT) -> ManagedProcess | None:
-    """Start Prefect's own server (SQLite under var/prefect) and point this process at it."""
-    configured = os.environ.get("PREFECT_API_URL")
-    if configured:  # an operator's server: use it, never start another
-        if not is_healthy(f"{configured}/health"):
-            raise ApplicationException(f"Prefect-servern på {configured} svarar inte")
+class PrefectServer(ManagedProcess):
+    """Prefect's server started by caserobot; stopping it also removes its marker."""
+
+    def __init__(self, settings: Settings, port: int, env: dict[str, str]) -> None:
+        cmd = [sys.executable, "-m", "prefect", "server", "start"]
+        cmd += ["--host", "127.0.0.1", "--port", str(port)]
+        super().__init__("prefect-server", cmd, settings.var_dir / "logs", env=env)
+        self.env.pop("PREFECT_API_URL", None)
+        self.env.pop("PREFECT_API_AUTH_STRING", None)
+        self.marker = server_marker(settings)
+        self.api_url = f"http://127.0.0.1:{port}/api"
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        pid = self.proc.pid if self.proc else None
+        super().stop(grace_s)
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(self.marker.read_text(encoding="utf-8")).get("pid") == pid:
+                self.marker.unlink()
+
+
+def prefect_auth_string(settings: Settings) -> str:
+    """The basic-auth string of caserobot's own Prefect server (``user:password``).
+
+    ``CASEROBOT_PREFECT__AUTH_STRING`` if set; else the one in ``var/prefect-auth``, which is
+    generated (mode 0600) when missing or empty.
+    """
+    if settings.prefect.auth_string is not None:
+        value = settings.prefect.auth_string.get_secret_value()
+        if ":" not in value or len(value) < 16:
+            raise ApplicationException(
+                "CASEROBOT_PREFECT__AUTH_STRING ska vara 'användare:lösenord', minst 16 tecken"
+            )
+        return value
+    path = settings.var_dir / "prefect-auth"
+    with contextlib.suppress(FileNotFoundError):
+        value = path.read_text(encoding="utf-8").strip()
+        if ":" in value and len(value) >= 16:
+            return value
+        path.unlink()  # empty or damaged: a new one (the old server cannot be attached to)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = f"caserobot:{secrets.token_urlsafe(32)}"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another caserobot process made it a moment ago
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def server_marker(settings: Settings) -> Path:
+    return settings.var_dir / "prefect" / "caserobot-server.json"
+
+
+def own_prefect_server(settings: Settings) -> str | None:
+    """The API URL of the Prefect server caserobot started for this ``var`` directory, if it
+    runs; None otherwise.
+
+    Proof, in this order: the marker's process lives and is a Prefect server, it (or a child)
+    listens on the marker's port, and that port refuses a request without the auth string
+    and answers one with it. Only then has the auth string been sent to that port.
+    """
+    marker = server_marker(settings)
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        pid, port = int(data["pid"]), int(data["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not _listens(pid, port):
         return None
     api = f"http://127.0.0.1:{port}/api"
-    if is_healthy(f"{api}/health"):
-        os.environ["PREFECT_API_URL"] = api
+    if _auth_status(api, None) != 401 or _auth_status(api, prefect_auth_string(settings)) != 200:
         return None
-    env = isolated_env(settings)
-    env.pop("PREFECT_API_URL", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "prefect",
-        "server",
-        "start",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    proc = ManagedProcess("prefect-server", cmd, settings.var_dir / "logs", env=env)
-    proc.env.pop("PREFECT_API_URL", None)
-    proc.start()
-    proc.wait_healthy(f"{api}/health", 120)
-    os.environ["PREFECT_API_URL"] = api
-    return proc
+    return api
+
+
+def use_prefect(api_url: str, auth_string: str | None) -> None:
+    """Point this process (and the processes it starts) at a Prefect API.
+
+    Prefect reads its settings once, at import: if it is imported already, its global
+    settings are rebuilt from the environment.
+    """
+    os.environ["PREFECT_API_URL"] = api_url
+    if auth_string:
+        os.environ["PREFECT_API_AUTH_STRING"] = auth_string
+    else:
+        os.environ.pop("PREFECT_API_AUTH_STRING", None)
+    if "prefect.context" in sys.modules:
+        import prefect.context
+
+        prefect.context.refresh_global_settings_context()
+
+
+def attach_prefect(settings: Settings) -> str | None:
+    """Use ``PREFECT_API_URL`` if set, else caserobot's own running server; never start one.
+
+    Returns the API URL, or None when there is none to use (callers then say so).
+    """
+    if configured := os.environ.get("PREFECT_API_URL"):
+        return configured
+    with _server_lock(settings):
+        api = own_prefect_server(settings)
+    if api:
+        use_prefect(api, prefect_auth_string(settings))
+    return api
+
+
+def start_prefect_server(settings: Settings, port: int | None = None) -> PrefectServer | None:
+    """Make sure this process talks to a Prefect server; start caserobot's own if needed.
+
+    ``PREFECT_API_URL`` set: that server (an operator's), which must answer; with
+    ``PREFECT_API_AUTH_STRING`` when it requires auth. Else the server caserobot started
+    earlier for this ``var`` directory (see :func:`own_prefect_server`), else a new one on
+    127.0.0.1 with basic auth, on ``settings.prefect.port`` or, when something else holds
+    that port, a free one. Returns the new server (the caller stops it) or None.
+
+    Raises:
+        ApplicationException: the server does not answer, refuses the auth, or won't start.
+    """
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:  # an operator's server: use it, never start another
+        if not is_healthy(f"{configured.rstrip('/')}/health"):
+            raise ApplicationException(f"Prefect-servern på {configured} svarar inte")
+        if _auth_status(configured, os.environ.get("PREFECT_API_AUTH_STRING")) == 401:
+            raise ApplicationException(
+                f"Prefect-servern på {configured} kräver inloggning: ange PREFECT_API_AUTH_STRING"
+            )
+        return None
+    auth = prefect_auth_string(settings)
+    with _server_lock(settings):
+        if api := own_prefect_server(settings):
+            use_prefect(api, auth)
+            return None
+        port = port or settings.prefect.port
+        if not _port_free(port):
+            port = _free_port()
+        env = {
+            **isolated_env(settings),
+            "PREFECT_SERVER_API_AUTH_STRING": auth,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+        }
+        server = PrefectServer(settings, port, env)
+        server.start()
+        try:
+            server.wait_healthy(f"{server.api_url}/health", settings.prefect.startup_timeout_s)
+            if _auth_status(server.api_url, None) != 401:
+                raise ApplicationException(
+                    f"Prefect-servern på port {port} kräver ingen inloggning; se {server.log_path}"
+                )
+            if _auth_status(server.api_url, auth) != 200:
+                raise ApplicationException(
+                    f"Prefect-servern på port {port} godtar inte inloggningen; se {server.log_path}"
+                )
+        except BaseException:
+            server.stop()
+            raise
+        marker = {
+            "pid": server.proc.pid if server.proc else None,
+            "port": port,
+            "api_url": server.api_url,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        _write_private(server.marker, json.dumps(marker))
+    use_prefect(server.api_url, auth)
+    return server
+
+
+def _auth_status(api_url: str, auth_string: str | None) -> int | None:
+    """The status of an API request that needs auth when the server has it (None: no answer)."""
+    auth = tuple(auth_string.split(":", 1)) if auth_string else None
+    try:
+        response = httpx.post(
+            f"{api_url.rstrip('/')}/flows/filter",
+            json={"limit": 1},
+            auth=auth,  # type: ignore[arg-type]
+            timeout=5.0,
+        )
+    except httpx.HTTPError:
+        return None
+    return response.status_code
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` (or one of its children) listens on 127.0.0.1:``port``."""
+    try:
+        process = psutil.Process(pid)
+        family = [process, *process.children(recursive=True)]
+        for proc in family:
+            for conn in proc.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                    return True
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _server_lock(settings: Settings) -> Iterator[None]:
+    """One caserobot process at a time checks for, or starts, this var_dir's server."""
+    path = settings.var_dir / "prefect" / "caserobot-server.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def start_worker(
@@ -189,6 +409,8 @@ def start_worker(
     """
     import uuid
 
+    from prefect.settings import get_current_settings
+
     from caserobot import scheduling
 
     api = scheduling.api_url()
@@ -198,9 +420,13 @@ def start_worker(
     if reuse and any(w.status == "ONLINE" for w in scheduling.workers()):
         return None
     name = f"caserobot-{uuid.uuid4().hex[:8]}"
+    # The worker's flow runs inherit its environment: the auth string goes there, never into
+    # a deployment's job variables (Prefect shows those in its UI).
+    auth = get_current_settings().api.auth_string
     env = {
         **isolated_env(settings),
         "PREFECT_API_URL": api,
+        **({"PREFECT_API_AUTH_STRING": auth.get_secret_value()} if auth else {}),
         # The default (10 s) is most of the wait between "run now" and the run starting.
         "PREFECT_WORKER_QUERY_SECONDS": str(query_seconds),
         "PREFECT_LOGGING_LEVEL": "INFO",

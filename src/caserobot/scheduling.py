@@ -5,7 +5,8 @@ process work pool :data:`WORK_POOL`, tagged ``caserobot`` and ``robot:<name>``, 
 visible and manageable in Prefect's own UI too. A worker (``caserobot worker``) runs the
 flow runs in the project directory with caserobot's settings: the deployment's job
 variables carry the current ``CASEROBOT_*`` settings (never secrets: those come from the
-worker's environment or from :mod:`caserobot.credentials`) and ``CASEROBOT_TRIGGER``
+worker's environment or from :mod:`caserobot.credentials`; so does Prefect's
+``PREFECT_API_AUTH_STRING``) and ``CASEROBOT_TRIGGER``
 (``schedule``, or ``run-now`` for a run started by hand), which the run registry records.
 
 Every action is audited (``schedule.create|pause|resume|run|delete``). Bad input raises
@@ -97,11 +98,30 @@ class Schedule(BaseModel):
 
 @contextmanager
 def prefect_client() -> Iterator[SyncPrefectClient]:
-    """A sync Prefect client; an unreachable server becomes one clear ApplicationException."""
+    """A sync Prefect client; an unreachable server, a refused login or none configured
+    becomes one clear ApplicationException.
+
+    Without a configured API URL Prefect would start a temporary server of its own, with its
+    own database: caserobot refuses instead (see :func:`caserobot.runtime.start_prefect_server`).
+    """
     url = api_url()
+    if not url:
+        raise ApplicationException(
+            "ingen Prefect-server är angiven (PREFECT_API_URL); starta den med "
+            "`caserobot worker` eller ange en",
+            system="prefect",
+        )
     try:
         with get_client(sync_client=True) as client:
             yield client
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code != 401:
+            raise
+        raise ApplicationException(
+            f"Prefect-servern på {url} godtar inte inloggningen (401): ange rätt "
+            "PREFECT_API_AUTH_STRING",
+            system="prefect",
+        ) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout) as exc:
         raise ApplicationException(
             f"Prefect-servern på {url or '(ingen PREFECT_API_URL)'} svarar inte", system="prefect"

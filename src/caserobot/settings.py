@@ -102,11 +102,51 @@ class WebSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server listens on")
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Key that signs session cookies. Unset: generated once and kept in "
-        "var_dir/web-secret-key (mode 0600)",
+        description="Key that signs session cookies, at least 32 characters. Unset: generated "
+        "once and kept in var_dir/web-secret-key (mode 0600); an empty or short file is refused",
     )
     session_max_age_s: int = Field(
         default=8 * 3600, ge=60, description="How long a login lasts, seconds"
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (sent over HTTPS only). Off for the "
+        "loopback demo over http; turn it on in production behind HTTPS",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        'X-Forwarded-Proto are believed, as JSON, e.g. ["10.0.0.5"] or ["10.0.0.0/24"]. '
+        "Default none: the client's address is the connection's",
+    )
+    max_body_bytes: int = Field(
+        default=100_000,
+        ge=1024,
+        description="Largest request body accepted; larger ones get 413 before they are read",
+    )
+
+
+class PrefectSettings(BaseModel):
+    """Prefect's server that caserobot starts itself when ``PREFECT_API_URL`` is unset.
+
+    An external server is Prefect's own business: ``PREFECT_API_URL`` and
+    ``PREFECT_API_AUTH_STRING`` (see docs/production.md).
+    """
+
+    port: int = Field(
+        default=4200,
+        ge=1,
+        le=65535,
+        description="Port of the local Prefect server caserobot starts on 127.0.0.1; when "
+        "another program holds it, caserobot starts its server on a free port instead",
+    )
+    auth_string: SecretStr | None = Field(
+        default=None,
+        description="'user:password' of the local server's basic auth. Unset: generated "
+        "once and kept in var_dir/prefect-auth (mode 0600)",
+    )
+    startup_timeout_s: float = Field(
+        default=120.0, gt=0, description="How long the local server may take to start"
     )
 
 
@@ -131,6 +171,7 @@ class Settings(BaseSettings):
     browser: BrowserSettings = BrowserSettings()
     work: WorkSettings = WorkSettings()
     web: WebSettings = WebSettings()
+    prefect: PrefectSettings = PrefectSettings()
 
     @property
     def database_url(self) -> str:

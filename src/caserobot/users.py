@@ -3,7 +3,12 @@
 Passwords are stored as argon2id hashes (argon2-cffi), rehashed on login when the
 parameters change. Every change is written to the audit log in its own transaction.
 Caseworkers belong to one or more units (``config/case_types.yaml``), which decide the
-exception queues they see.
+exception queues they see; ``may_view_protected`` lets one open items of people with
+protected identity (:mod:`caserobot.protected_identity`).
+
+Each user has a ``session_generation``: the web UI signs it into the session cookie and
+checks it on every request. :func:`end_sessions` (logout), :func:`set_password` and
+disabling a user bump it, so every copy of an earlier cookie stops working at once.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ __all__ = [
     "add_user",
     "authenticate",
     "check_new_user",
+    "end_sessions",
     "get_user",
     "list_users",
     "set_active",
+    "set_may_view_protected",
     "set_password",
 ]
 
@@ -57,6 +64,8 @@ class User(BaseModel):
     units: list[str]
     active: bool
     last_login_at: datetime | None = None
+    session_generation: int = 0
+    may_view_protected: bool = False
 
     @property
     def name(self) -> str:
@@ -148,6 +157,7 @@ def set_password(
     with write_session(sessions) as session:
         row = _existing(session, username)
         row.password_hash = _hasher.hash(password)
+        row.session_generation += 1  # a stolen or copied cookie ends with the old password
         row.updated_at = utcnow()
         audit.record(
             session,
@@ -169,6 +179,8 @@ def set_active(
         row = _existing(session, username)
         before = row.active
         row.active = active
+        if not active:
+            row.session_generation += 1
         row.updated_at = utcnow()
         audit.record(
             session,
@@ -177,6 +189,42 @@ def set_active(
             target=f"user:{row.username}",
             before={"active": before},
             after={"active": active},
+            client=client,
+        )
+        session.flush()
+        return User.model_validate(row)
+
+
+def end_sessions(
+    sessions: Sessions, username: str, *, actor: str, client: str | None = None
+) -> User:
+    """End every session of a user (logout): cookies signed before this stop working."""
+    with write_session(sessions) as session:
+        row = _existing(session, username)
+        row.session_generation += 1
+        audit.record(
+            session, actor=actor, action="logout", target=f"user:{row.username}", client=client
+        )
+        session.flush()
+        return User.model_validate(row)
+
+
+def set_may_view_protected(
+    sessions: Sessions, username: str, allowed: bool, *, actor: str, client: str | None = None
+) -> User:
+    """Grant or withdraw the permission to open protected-identity items."""
+    with write_session(sessions) as session:
+        row = _existing(session, username)
+        before = row.may_view_protected
+        row.may_view_protected = allowed
+        row.updated_at = utcnow()
+        audit.record(
+            session,
+            actor=actor,
+            action="user.protected.grant" if allowed else "user.protected.revoke",
+            target=f"user:{row.username}",
+            before={"may_view_protected": before},
+            after={"may_view_protected": allowed},
             client=client,
         )
         session.flush()

@@ -4,6 +4,9 @@ Examples::
 
     standins serve                       # ports 8701-8705 on 127.0.0.1
     standins serve --seats 2 --ui-latency-ms 150 --session-timeout-s 60
+    standins serve --fail-rate 0.1 --lost-answer-rate 0.05 --slow-write-rate 0.05 \
+        --slow-write-s 8 --fault-seed 7 --outage case_system:60:300
+    standins serve --layout-variant v2 --set case_system.seats_taken=2
     standins generate --count 200 --seed 7
     standins generate --count 300 --type ekonomiskt_bistand
     standins world --seed 1              # what the synthetic world holds
@@ -15,8 +18,12 @@ import argparse
 import json
 import sys
 from collections import Counter
+from typing import Any
 
-from standins.options import ServeOptions
+from standins.knobs import BY_NAME
+from standins.options import FAULT_FLAGS, ServeOptions
+
+SYSTEMS = ("eservice", "case_system", "population", "route", "income")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +58,34 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--api-latency-ms", type=float, default=d.api_latency_ms,
                    help="delay added to every e-service, register, route and income call")
     p.add_argument("--fail-rate", type=float, default=d.fail_rate,
-                   help="share of requests answered 503 (fault injection)")
+                   help="share of requests answered 503 before the handler runs (nothing "
+                   "written)")
+    f = p.add_argument_group(
+        "fault injection",
+        "Each flag applies to every system that has the knob (the case-system-only ones to "
+        "the case system). --set overrides one system. All can be changed at run time with "
+        "POST /_test/config on each system; GET /_test/stats counts the faults injected. "
+        "Write routes: POSTs that change state (case, decision, payment order; the "
+        "e-service's submit, received and completion requests). See src/standins/README.md.")
+    for name in FAULT_FLAGS:
+        knob = BY_NAME[name]
+        kind: Any = {"rate": float, "seconds": float, "ms": float, "count": int,
+                     "seed": int}.get(knob.kind, str)
+        f.add_argument(f"--{name.replace('_', '-')}", type=kind, default=getattr(d, name),
+                       choices=knob.choices or None,
+                       help=knob.help + (" [case system only]" if knob.case_system_only else ""))
+    f.add_argument("--maintenance-s", type=float, default=d.maintenance_s,
+                   help="a maintenance window on every system from start-up, this many "
+                   "seconds (503 with Retry-After; 0: none)")
+    f.add_argument("--set", dest="settings", action="append", default=[],
+                   metavar="SYSTEM.KNOB=VALUE",
+                   help="one knob of one system, e.g. case_system.lost_answer_rate=0.1 or "
+                   "eservice.maintenance_s=60 (repeatable; SYSTEM: " + ", ".join(SYSTEMS) + ")")
+    f.add_argument("--outage", dest="outages", action="append", default=[],
+                   metavar="SYSTEM:START_S:DURATION_S",
+                   help="take SYSTEM down START_S seconds after start-up for DURATION_S "
+                   "seconds: its port closes every connection, then it serves again with "
+                   "its data (sessions dropped); repeatable")
     p.add_argument("--log-level", default=d.log_level,
                    choices=("critical", "error", "warning", "info", "debug"),
                    help="uvicorn log level (logs go to stderr)")

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from standins import pnr
-from standins.case_system import EB, UTFALL, error, form_data, page
+from standins.case_system import EB, UTFALL, delivery_of, error, form_data, page, v2
 from standins.sessions import Session, kontroll_eb, kontroll_payment
 from standins.social import INCOME_LABELS, ROLE_LABELS, Household
 from standins.social_money import RENT_CAPS, RENT_CAPS_FROM
@@ -69,8 +69,10 @@ def case_page(state: CaseSystem, session: Session, case: Case, saved: int,
 def decide(state: CaseSystem, session: Session, case: Case, form: dict[str, str]) -> Response:
     """The decision form's POST, after its form token was redeemed."""
     user, back = session.username, f"/arende/{case.id}/beslut"
-    utfall, belopp, manad = form.get("utfall", ""), form.get("belopp", ""), form.get("manad", "")
-    motivering = form.get("motivering", "")
+    utfall, manad = form.get("utfall", ""), form.get("manad", "")
+    # layout v2 renames two fields (and adds delgivning)
+    belopp = form.get("belopp_kr" if v2() else "belopp", "")
+    motivering = form.get("beslutstext" if v2() else "motivering", "")
     if form.get("kontroll", "") != kontroll_eb(form.get("formtoken", ""), utfall, belopp, manad,
                                                motivering):
         return error("Kontrollsumman stämmer inte. Beslutet har inte sparats.", user, back=back)
@@ -83,8 +85,12 @@ def decide(state: CaseSystem, session: Session, case: Case, form: dict[str, str]
     if not MONTH_RE.match(manad):
         return error("Ange månad som ÅÅÅÅ-MM.", user, back=back)
     if not motivering.strip():
-        return error("Motivering måste anges.", user, back=back)
-    state.decide(case, utfall, motivering.replace("\r\n", "\n"), user, amount, manad)
+        return error(f"{'Beslutstext' if v2() else 'Motivering'} måste anges.", user, back=back)
+    delivery = delivery_of(form, user, back)
+    if isinstance(delivery, Response):
+        return delivery
+    state.decide(case, utfall, motivering.replace("\r\n", "\n"), user, amount, manad,
+                 delivery)
     return _redirect(f"/arende/{case.id}?sparat=1")
 
 
@@ -209,7 +215,7 @@ def install(app: FastAPI, state: CaseSystem,
             return error("Formuläret är ogiltigt eller redan skickat. Öppna "
                          "utbetalningsformuläret igen.", user, back=back)
         belopp, manad = form.get("belopp", ""), form.get("manad", "")
-        konto = form.get("konto", "")
+        konto = form.get("mottagarkonto" if v2() else "konto", "")
         if form.get("kontroll", "") != kontroll_payment(token, belopp, manad, konto):
             return error("Kontrollsumman stämmer inte. Utbetalningen har inte beställts.", user,
                          back=back)

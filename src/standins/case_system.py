@@ -12,6 +12,7 @@ labour-market plans, rent caps, the decision and payment-order forms) are in
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,19 @@ UTFALL = {"bifall": "Beviljas", "avslag": "Avslås"}
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
 )
+# Layout v2 ("KomSkol 5.0"): templates/v2 first, today's templates for what it leaves alone.
+templates_v2 = Environment(
+    loader=FileSystemLoader([HERE / "templates" / "v2", HERE / "templates"]),
+    autoescape=select_autoescape(["html"]),
+)
+LAYOUT: ContextVar[str] = ContextVar("layout", default="v1")
+"""The layout of the request being answered (``layout_variant`` when it started)."""
+DELIVERY = {"brev": "Brev", "digitalt": "Digital brevlåda"}
+"""Layout v2's required ``delgivning`` field of the decision forms."""
+
+
+def v2() -> bool:
+    return LAYOUT.get() == "v2"
 
 
 @dataclass
@@ -49,6 +63,7 @@ class Decision:
     user: str
     belopp: int | None = None  # ekonomiskt bistånd only
     manad: str = ""  # ekonomiskt bistånd only
+    delgivning: str = ""  # layout v2 only
 
 
 @dataclass
@@ -76,6 +91,7 @@ class Case:
 
 class CaseSystem(StandIn):
     name = "case_system"
+    write_routes = (r"/arende/ny", r"/arende/\d+/beslut", r"/arende/\d+/utbetalning")
 
     def __init__(self, world: World, tuning: Tuning | None = None) -> None:
         super().__init__(tuning, fault_seed=world.seed + 2)
@@ -94,10 +110,29 @@ class CaseSystem(StandIn):
         self.cases.clear()
         self.store.clear()
 
+    def on_restart(self) -> None:
+        self.store.clear()  # sessions live in memory: a restart logs everyone out
+
+    def on_request(self) -> None:
+        LAYOUT.set(self.tuning.layout_variant)
+
+    def unavailable_response(self) -> Response:
+        return error("Tjänsten är tillfälligt otillgänglig.", None, 503)
+
+    def server_error_response(self) -> Response:
+        return error("Ett internt fel har inträffat. Försök igen senare.", None, 500)
+
+    def maintenance_response(self, retry_after: int) -> Response:
+        until = self.tuning.maintenance_until or ""
+        return page("underhall.html", 503, title="Planerat underhåll", user=None,
+                    until=until[11:16], retry_after=retry_after)
+
     def sessions(self) -> SessionStore:
-        """The session store, following the current tuning (seats and idle timeout)."""
+        """The session store, following the current tuning (seats, idle timeout, seats
+        held by others)."""
         self.store.seats = self.tuning.seats
         self.store.timeout_s = self.tuning.session_timeout_s
+        self.store.taken = self.tuning.seats_taken
         return self.store
 
     def create_case(self, child_pnr: str, arendetyp: str, extern_ref: str, user: str) -> Case:
@@ -109,17 +144,19 @@ class CaseSystem(StandIn):
         return case
 
     def decide(self, case: Case, utfall: str, motivering: str, user: str,
-               belopp: int | None = None, manad: str = "") -> Decision:
+               belopp: int | None = None, manad: str = "", delgivning: str = "") -> Decision:
         today = now()
         key = (DIARIE_PREFIX[case.arendetyp], today.year)
         self._diarie[key] = self._diarie.get(key, 0) + 1
         diarienummer = f"{key[0]}-{key[1]}-{self._diarie[key]:05d}"
         decision = Decision(today.date().isoformat(), utfall, motivering, diarienummer, user,
-                            belopp, manad)
+                            belopp, manad, delgivning)
         case.decisions.append(decision)
         case.status = "Beslutat"
         case.diarienummer = diarienummer
-        extra = {"belopp": belopp, "manad": manad} if case.arendetyp == EB else {}
+        extra: dict[str, Any] = {"belopp": belopp, "manad": manad} if case.arendetyp == EB else {}
+        if delgivning:
+            extra["delgivning"] = delgivning
         self.ledger.record("decision", case_id=case.id, arendetyp=case.arendetyp,
                            extern_ref=case.extern_ref, pnr=case.pnr, utfall=utfall,
                            motivering=motivering, diarienummer=diarienummer, user=user, **extra)
@@ -140,11 +177,22 @@ class CaseSystem(StandIn):
 
 
 def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
+    env = templates_v2 if v2() else templates
+    return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
 
 def error(message: str, user: str | None, status: int = 400, back: str = "/start") -> HTMLResponse:
     return page("fel.html", status, title="Fel", message=message, user=user, back=back)
+
+
+def delivery_of(form: dict[str, str], user: str, back: str) -> str | HTMLResponse:
+    """Layout v2's required ``delgivning`` ("" in v1), or the error page."""
+    if not v2():
+        return ""
+    delivery = form.get("delgivning", "")
+    if delivery not in DELIVERY:
+        return error("Välj delgivningssätt.", user, back=back)
+    return delivery
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -155,13 +203,18 @@ async def form_data(request: Request) -> dict[str, str]:
 def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
     state = CaseSystem(world, tuning)
     app = FastAPI(title="Case system stand-in", docs_url=None, redoc_url=None)
-    install_common(app, state, lambda: error("Tjänsten är tillfälligt otillgänglig.", None, 503))
+    install_common(app, state)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     from standins import case_social  # it builds on this module
 
     def session_of(request: Request) -> Session | Response:
         token = request.cookies.get(COOKIE)
-        session = state.sessions().touch(token)
+        store = state.sessions()
+        if (token and token in store.sessions
+                and state.roll(state.tuning.session_expiry_rate)):
+            state.count("session_expiry")  # ended now, as if it had been idle too long
+            store.logout(token)
+        session = store.touch(token)
         if session:
             return session
         target = "/login?expired=1" if token else "/login"
@@ -174,7 +227,16 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         store = state.sessions()
         store.purge()
         return {"seats": store.seats, "active": len(store.sessions),
-                "users": sorted(s.username for s in store.sessions.values())}
+                "users": sorted(s.username for s in store.sessions.values()),
+                "taken_by_others": store.taken,
+                "free": max(0, store.seats - store.taken - len(store.sessions))}
+
+    @app.post("/_test/expire-sessions")
+    async def expire_sessions() -> dict[str, Any]:
+        """End every session now: the next request of each gets the login redirect."""
+        n = state.sessions().expire_all()
+        state.count("session_expiry", n)
+        return {"expired": n}
 
     case_social.install(app, state, session_of)
 
@@ -196,6 +258,9 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
             return page("login.html", title="Inloggning", user=None,
                         error="Felaktigt användarnamn eller lösenord.")
         if result == "no_seat":
+            store = state.sessions()
+            if len(store.sessions) < store.seats:  # a seat would be free but for the others
+                state.count("seat_taken")
             return page("nolicense.html", title="Ingen ledig licens", user=None,
                         seats=state.tuning.seats)
         assert isinstance(result, Session)
@@ -305,9 +370,10 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         token = state.sessions().issue("beslut", str(case.id), session)
         if case.arendetyp == EB:
             return page("ebbeslut.html", title=f"Beslut i ärende {case.id}", org=case_social.ORG,
-                        user=session.username, case=case, formtoken=token, labels=UTFALL)
+                        user=session.username, case=case, formtoken=token, labels=UTFALL,
+                        delivery=DELIVERY)
         return page("beslut.html", title=f"Beslut i ärende {case.id}", user=session.username,
-                    case=case, formtoken=token, labels=UTFALL)
+                    case=case, formtoken=token, labels=UTFALL, delivery=DELIVERY)
 
     @app.post("/arende/{case_id}/beslut")
     async def decide(request: Request, case_id: int) -> Response:
@@ -325,15 +391,21 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
                          "igen.", user, back=back)
         if case.arendetyp == EB:
             return case_social.decide(state, session, case, form)
-        utfall, motivering = form.get("utfall", ""), form.get("motivering", "")
+        text_field = "beslutstext" if v2() else "motivering"
+        utfall, motivering = form.get("utfall", ""), form.get(text_field, "")
         if form.get("kontroll", "") != kontroll(token, utfall, motivering):
             return error("Kontrollsumman stämmer inte. Beslutet har inte sparats.", user,
                          back=back)
         if utfall not in UTFALL:
             return error("Välj utfall.", user, back=back)
         if not motivering.strip():
-            return error("Motivering måste anges.", user, back=back)
-        state.decide(case, utfall, motivering.replace("\r\n", "\n"), user)
+            return error(f"{'Beslutstext' if v2() else 'Motivering'} måste anges.", user,
+                         back=back)
+        delivery = delivery_of(form, user, back)
+        if isinstance(delivery, Response):
+            return delivery
+        state.decide(case, utfall, motivering.replace("\r\n", "\n"), user,
+                     delgivning=delivery)
         return RedirectResponse(f"/arende/{case.id}?sparat=1", status_code=303)
 
     return app

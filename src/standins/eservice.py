@@ -28,6 +28,8 @@ GENERATED_TYPES = ("skolskjuts", eb_generator.CASE_TYPE)
 
 class EService(StandIn):
     name = "eservice"
+    write_routes = (r"/api/applications", r"/api/applications/[^/]+/received",
+                    r"/api/applications/[^/]+/completion-requests")
 
     def __init__(self, world: World, tuning: Tuning | None = None) -> None:
         super().__init__(tuning, fault_seed=world.seed + 1)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+FAULT_FLAGS = ("lost_answer_rate", "lost_answer_mode", "slow_write_rate", "slow_write_s",
+               "hang_rate", "hang_s", "slow_page_rate", "slow_page_ms", "fault_seed",
+               "session_expiry_rate", "seats_taken", "layout_variant")
+"""Knobs (standins.knobs) that have a ``standins serve`` flag applying to every system."""
 
 
 @dataclass
@@ -19,4 +24,19 @@ class ServeOptions:
     ui_latency_ms: float = 0.0
     api_latency_ms: float = 0.0
     fail_rate: float = 0.0
+    lost_answer_rate: float = 0.0
+    lost_answer_mode: str = "mixed"
+    slow_write_rate: float = 0.0
+    slow_write_s: float = 5.0
+    hang_rate: float = 0.0
+    hang_s: float = 120.0
+    slow_page_rate: float = 0.0
+    slow_page_ms: float = 3000.0
+    fault_seed: int | None = None
+    session_expiry_rate: float = 0.0
+    seats_taken: int = 0
+    layout_variant: str = "v1"
+    maintenance_s: float = 0.0
+    settings: list[str] = field(default_factory=list)  # --set SYSTEM.KNOB=VALUE
+    outages: list[str] = field(default_factory=list)  # --outage SYSTEM:START_S:DURATION_S
     log_level: str = "warning"

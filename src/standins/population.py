@@ -28,6 +28,23 @@ class PopulationRegister(StandIn):
         super().__init__(tuning, fault_seed=world.seed + 3)
         self.world = world
 
+    def unavailable_response(self) -> Response:
+        return fel("TJANSTEN_OTILLGANGLIG", "Tjänsten är tillfälligt otillgänglig", 503)
+
+    def server_error_response(self) -> Response:
+        return fel("INTERNT_FEL", "Ett internt fel har inträffat", 500)
+
+    def maintenance_response(self, retry_after: int) -> Response:
+        return fel("UNDERHALL", "Tjänsten är stängd för planerat underhåll", 503)
+
+
+def fel(code: str, message: str, status: int) -> Response:
+    """A ``<Fel>`` answer, as Navet gives when it cannot answer."""
+    root = etree.Element("Fel")
+    _sub(root, "Kod", code)
+    _sub(root, "Meddelande", message)
+    return Response(etree.tostring(root, encoding="UTF-8"), status_code=status, media_type=XML)
+
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
     el = etree.SubElement(parent, tag)
@@ -76,14 +93,7 @@ def not_found(number: str) -> Response:
 def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
     state = PopulationRegister(world, tuning)
     app = FastAPI(title="Folkbokföring (Navet) stand-in", docs_url=None, redoc_url=None)
-
-    def unavailable() -> Response:
-        root = etree.Element("Fel")
-        _sub(root, "Kod", "TJANSTEN_OTILLGANGLIG")
-        _sub(root, "Meddelande", "Tjänsten är tillfälligt otillgänglig")
-        return Response(etree.tostring(root, encoding="UTF-8"), status_code=503, media_type=XML)
-
-    install_common(app, state, unavailable)
+    install_common(app, state)
     social = build_social(world)  # households on försörjningsstöd are folkbokförda too
 
     @app.get("/navet/personpost/{number}")

@@ -74,6 +74,7 @@ class FormToken:
 class SessionStore:
     seats: int
     timeout_s: float
+    taken: int = 0  # seats held by other (human) users
     sessions: dict[str, Session] = field(default_factory=dict)
     tokens: dict[str, FormToken] = field(default_factory=dict)
 
@@ -92,7 +93,7 @@ class SessionStore:
         if existing and existing.username == username:
             existing.last_seen = time.monotonic()
             return existing
-        if len(self.sessions) >= self.seats:
+        if len(self.sessions) + self.taken >= self.seats:
             return "no_seat"
         t = time.monotonic()
         session = Session(secrets.token_hex(16), username, t, t)
@@ -109,6 +110,12 @@ class SessionStore:
 
     def logout(self, token: str | None) -> None:
         self.sessions.pop(token or "", None)
+
+    def expire_all(self) -> int:
+        """End every session now (as after a restart or a forced idle timeout)."""
+        n = len(self.sessions)
+        self.clear()
+        return n
 
     def issue(self, purpose: str, target: str, session: Session) -> str:
         t = time.monotonic()

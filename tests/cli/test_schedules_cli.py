@@ -89,6 +89,9 @@ def test_unreachable_prefect_is_one_clear_line(
 
 
 def test_credentials_set_and_list_never_show_the_password(scheduling_settings: Settings) -> None:
+    from tests.scheduling.conftest import remove_stored_credentials
+
+    remove_stored_credentials()
     secret = "Mycket-Hemligt-99"
     stored = runner.invoke(
         app,

@@ -163,3 +163,57 @@ def test_broken_configuration_exits_1_without_traceback(
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: rules configuration: ")
     assert "rule_set.yaml: invalid YAML" in result.stderr
+
+
+# ---- absurd input (issue 13): one Swedish/English line naming the problem, exit 2 ----
+
+
+def test_deeply_nested_json_is_an_input_error() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    line = _fails(["decide", "skolskjuts", "-i", "-"], '{"grade": ' + deep + "}")
+    assert line == (
+        "error: --input: JSON-datat är för djupt nästlat (objekt eller listor i för många nivåer)"
+    )
+
+
+def test_integer_over_python_digit_limit_is_an_input_error(valid_input: dict) -> None:
+    text = json.dumps(valid_input).replace(
+        '"walking_distance_m": 3500', '"walking_distance_m": 1' + "0" * 5000
+    )
+    line = _fails(["decide", "skolskjuts", "-i", "-"], text)
+    limit = sys.get_int_max_str_digits()
+    assert line == f"error: --input: ett tal i JSON-datat har fler än {limit} siffror"
+
+
+def test_distance_of_ten_to_the_thirty_metres_is_refused(valid_input: dict) -> None:
+    data = {**valid_input, "walking_distance_m": 10**30}
+    line = _fails(["decide", "skolskjuts", "-i", "-"], json.dumps(data))
+    assert line == "error: walking_distance_m: must be at most 100000"
+
+
+def test_ten_to_the_thirty_kronor_is_refused() -> None:
+    path = Path(__file__).resolve().parents[2] / "config/rules/ekonomiskt_bistand/examples"
+    data = json.loads((path / "decide-input.json").read_text(encoding="utf-8"))
+    data["costs"]["household_electricity"] = 10**30
+    line = _fails(
+        ["decide", "ekonomiskt_bistand", "-i", "-", "--as-of", "2026-03-02"], json.dumps(data)
+    )
+    assert line == "error: costs.household_electricity: must be at most 10000000"
+
+
+def test_250000_kr_of_electricity_goes_to_a_caseworker() -> None:
+    path = Path(__file__).resolve().parents[2] / "config/rules/ekonomiskt_bistand/examples"
+    data = json.loads((path / "decide-input.json").read_text(encoding="utf-8"))
+    data["costs"]["household_electricity"] = 250_000
+    out = _ok(
+        ["decide", "ekonomiskt_bistand", "-i", "-", "--as-of", "2026-03-02"], json.dumps(data)
+    )
+    assert out["outcome"] == "refer" and "cost_above_guideline" in out["reason_codes"]
+    assert any("Hushållsel 250 000 kr" in r for r in out["reasons"])
+
+
+def test_unknown_field_with_a_line_break_stays_one_line(valid_input: dict) -> None:
+    line = _fails(["decide", "skolskjuts", "-i", "-"], json.dumps({**valid_input, "a\nb": 1}))
+    assert line == "error: a\\nb: unknown field"
+    line = _fails(["decide", "skolskjuts", "-i", "-"], json.dumps({**valid_input, "\ud800": 1}))
+    assert line.startswith("error: input: ")

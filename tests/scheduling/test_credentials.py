@@ -1,10 +1,11 @@
-"""Legacy-system credentials as Prefect Secret blocks: stored, listed without the password."""
+"""Legacy-system credentials as Prefect blocks: stored, listed without the password."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,17 @@ from caserobot import audit, credentials
 from caserobot.db import init_db
 from caserobot.exceptions import InputError
 from caserobot.settings import Settings
+from tests.scheduling.conftest import remove_stored_credentials
 
 PASSWORD = "Hemligt-Lösen-4711"
 
 
 @pytest.fixture
-def clean_blocks(scheduling_settings: Settings) -> Settings:
-    """Settings with no stored credentials (the fixture removes them afterwards)."""
-    return scheduling_settings
+def clean_blocks(scheduling_settings: Settings) -> Iterator[Settings]:
+    """Settings with no stored credentials, before and after."""
+    remove_stored_credentials()
+    yield scheduling_settings
+    remove_stored_credentials()
 
 
 def test_secret_block_round_trips_and_the_password_is_never_shown(
@@ -43,9 +47,10 @@ def test_secret_block_round_trips_and_the_password_is_never_shown(
 
     with get_client(sync_client=True) as client:
         doc = client.read_block_document_by_name(
-            "legacy-arendesystem-credentials", "secret", include_secrets=False
+            "legacy-arendesystem-credentials", credentials.BLOCK_TYPE, include_secrets=False
         )
-    assert doc.block_type.slug == "secret"
+    assert doc.block_type.slug == "caserobot-legacy-credentials"
+    assert doc.data["username"] == "robot07"  # shown in Prefect's UI; the password is not
     assert PASSWORD not in json.dumps(doc.data, default=str)
 
     credentials.store("arendesystem", "robot08", PASSWORD + "-2", actor="admin")
@@ -118,3 +123,39 @@ def test_password_is_not_in_robot_framework_output(clean_blocks: Settings, tmp_p
     for name in ("output.xml", "log.html", "report.html"):
         assert PASSWORD not in (out / name).read_text(encoding="utf-8")
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_listing_never_asks_prefect_for_secrets(
+    clean_blocks: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.client.orchestration import SyncPrefectClient
+
+    credentials.store("arendesystem", "robot07", PASSWORD, actor="admin")
+    asked: list[bool] = []
+    real = SyncPrefectClient.read_block_documents_by_type
+
+    def recording(self, slug, *args, include_secrets=True, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(include_secrets)
+        return real(self, slug, *args, include_secrets=include_secrets, **kwargs)
+
+    monkeypatch.setattr(SyncPrefectClient, "read_block_documents_by_type", recording)
+    assert [c.username for c in credentials.list_stored()] == ["robot07"]
+    assert asked and not any(asked)  # Prefect's default would include them
+
+
+def test_credentials_of_the_earlier_format_are_read_and_replaced(clean_blocks: Settings) -> None:
+    from prefect.blocks.system import Secret
+
+    Secret(value={"username": "robot05", "password": PASSWORD}).save(
+        credentials.block_name("arendesystem"), overwrite=True
+    )
+    assert credentials.load("arendesystem").username == "robot05"  # type: ignore[union-attr]
+    [old] = credentials.list_stored()
+    assert (old.system, old.username) == ("arendesystem", credentials.UNKNOWN_USERNAME)
+
+    credentials.store("arendesystem", "robot06", PASSWORD, actor="admin")
+
+    assert [c.username for c in credentials.list_stored()] == ["robot06"]
+    with get_client(sync_client=True) as client:
+        secrets = client.read_block_documents_by_type("secret", include_secrets=False)
+    assert not [d for d in secrets if d.name == credentials.block_name("arendesystem")]

@@ -23,7 +23,10 @@ EXIT_CONFIG = 1
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    # One line, printable on any terminal: the message may quote the user's own keys.
+    line = " ".join(message.splitlines())
+    line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+    typer.echo(f"error: {line}", err=True)
     raise typer.Exit(code)
 
 
@@ -37,6 +40,11 @@ def _read_input(source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         _fail(f"--input: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except RecursionError:
+        _fail("--input: JSON-datat är för djupt nästlat (objekt eller listor i för många nivåer)")
+    except ValueError:
+        # Python refuses to read integers of more than sys.get_int_max_str_digits() digits.
+        _fail(f"--input: ett tal i JSON-datat har fler än {sys.get_int_max_str_digits()} siffror")
 
 
 def _parse_date(value: str | None) -> date:

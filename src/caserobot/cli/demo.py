@@ -104,7 +104,10 @@ def demo(
                 server = start_prefect_server(settings)
             if server:
                 stack.callback(server.stop)
-            console.print("✓ Prefect körs: http://127.0.0.1:4200")
+            console.print(
+                f"✓ Prefect körs: {_prefect_ui()} (inloggning: innehållet i "
+                f"{settings.var_dir / 'prefect-auth'})"
+            )
             for robot, _ in DEMO_ROBOTS:
                 if wanted[robot]:
                     params = flow_params(
@@ -183,8 +186,7 @@ def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
         if robot not in existing:
             scheduling.create_schedule(robot, DEMO_CRON, actor="demo", settings=settings)
     console.print(
-        f"✓ Scheman i Prefect: {', '.join(robots)} vardagar 06:00 "
-        "(http://127.0.0.1:4200/deployments)"
+        f"✓ Scheman i Prefect: {', '.join(robots)} vardagar 06:00 ({_prefect_ui()}/deployments)"
     )
     db = init_db(settings)
     _add_demo_users(db.sessions)
@@ -199,6 +201,13 @@ def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
     # Returns on Ctrl-C; the caller's ExitStack then stops the worker, Prefect, the stand-ins.
     run_server(web_app, settings.web.host, settings.web.port)
     console.print("Stoppar webbgränssnittet, Prefect och ersättningssystemen…")
+
+
+def _prefect_ui() -> str:
+    """The address of Prefect's UI (the server this process talks to)."""
+    from caserobot import scheduling
+
+    return (scheduling.api_url() or "").removesuffix("/api")
 
 
 def _add_demo_users(sessions: Any) -> None:

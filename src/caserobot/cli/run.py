@@ -76,11 +76,19 @@ def run_flow(
         watcher = threading.Thread(target=poll, args=(progress, bar), daemon=True)
         watcher.start()
         try:
-            result = flow(**params)
+            state = flow(**params, return_state=True)
         finally:
             done.set()
             watcher.join()
             progress.update(bar, completed=finished(), total=expected or finished())
+    if state.is_cancelled():  # a paused robot: the flow says why
+        raise CaseRobotError(state.message or f"{robot}: körningen avbröts")
+    result: dict[str, Any] = state.result()  # raises what made a failed run fail
+    if reason := result["report"].get("closed_reason"):
+        console.print(
+            f"[yellow]Inget behandlades:[/yellow] {reason}; "
+            f"{result['report'].get('waiting', 0)} ärenden väntar"
+        )
     return result
 
 
@@ -102,7 +110,10 @@ def run(
 ) -> None:
     """Run one robot now against the legacy systems in the settings (CASEROBOT_*).
 
-    Uses the Prefect server in PREFECT_API_URL, or starts Prefect's own local server.
+    Uses the Prefect server in PREFECT_API_URL (with PREFECT_API_AUTH_STRING if it needs
+    one), else the local server caserobot started for this var directory, else starts one
+    (127.0.0.1, basic auth from var/prefect-auth). A paused robot is not run; outside a
+    legacy system's opening hours the run processes nothing and says why.
     """
     from caserobot.runtime import apply_isolated_env, start_prefect_server
 

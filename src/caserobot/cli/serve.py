@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from caserobot.cli import app
+from caserobot.exceptions import ConfigurationError
 from caserobot.settings import get_settings
 
 
@@ -25,17 +25,22 @@ def serve(
 
     Add the first administrator with: caserobot users add NAME --role admin
     """
-    from caserobot.runtime import PREFECT_PORT, apply_isolated_env
+    from caserobot.runtime import apply_isolated_env, attach_prefect
     from caserobot.web import create_app
     from caserobot.web.server import run_server
 
     settings = get_settings()
     apply_isolated_env(settings)
-    # Seat-limit changes go to Prefect's server: the operator's, else the local one.
-    os.environ.setdefault("PREFECT_API_URL", f"http://127.0.0.1:{PREFECT_PORT}/api")
+    # Seat limits, schedules and credentials go to Prefect's server: the operator's, else the
+    # one caserobot started for this var directory (proven, with its auth), never another.
+    attach_prefect(settings)
     host = host or settings.web.host
     port = port or settings.web.port
-    web_app = create_app(settings)
+    try:
+        web_app = create_app(settings)
+    except ConfigurationError as exc:  # e.g. an empty web-secret-key file
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"caserobot web UI: http://{host}:{port}/  (database: {web_app.state.db.backend})")
     typer.echo("Stop with Ctrl+C.")
     run_server(web_app, host, port)

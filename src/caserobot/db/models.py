@@ -228,6 +228,12 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Issue 13 (security): signed sessions carry this number; bumping it ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Issue 13: may open items of people with protected identity (skyddad identitet).
+    may_view_protected: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0"
+    )
 
 
 class AuditRow(Base):
@@ -244,6 +250,9 @@ class AuditRow(Base):
     before: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     after: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     client: Mapped[str | None] = mapped_column(String(100))
+    # Issue 13: a hash chain (caserobot.audit.verify); a trigger refuses UPDATE and DELETE.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class CaseworkerActionRow(Base):
@@ -279,3 +288,25 @@ class CaseworkerActionRow(Base):
     diarienummer: Mapped[str | None] = mapped_column(String(100))
     written_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# -- Security (issue 13): who read personal data ------------------------------------------
+
+
+class AccessLogRow(Base):
+    """A read of personal data: who, when, what, which case or item, from where.
+
+    Separate from the audit log (changes). Append-only: a trigger refuses UPDATE and DELETE.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_at", "at"), Index("ix_access_log_actor", "actor"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    case_ref: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[str | None] = mapped_column(String(100))

@@ -95,15 +95,31 @@ def shared_line(household_size: int, in_household: int, param: Lookup) -> Line:
     return line("norm", "shared", label, cost, share, note="; ".join(notes) or None)
 
 
-def cost_lines(costs: dict[str, int], rent_cap: int | None) -> list[Line]:
-    """Declared costs at their actual amount; rent at most the municipality's cap."""
+def cost_lines(
+    costs: dict[str, int], rent_cap: int | None, ceilings: dict[str, int] | None = None
+) -> list[Line]:
+    """Declared costs at their actual amount, but at most the municipality's level.
+
+    Rent is capped by the case system's rent cap for the household type; any item (rent
+    too when there is no cap) by its guideline level in ``ceilings``. Above either, the
+    counted amount is the level: that is the recommendation a caseworker then reviews.
+    """
+    ceilings = ceilings or {}
     lines = []
     for item, amount in costs.items():
         counted, note = amount, None
         if item == "rent" and rent_cap is not None and amount > rent_cap:
             counted, note = rent_cap, f"kommunens tak för hushållet är {kronor(rent_cap)}"
+        elif item in ceilings and amount > ceilings[item]:
+            counted = ceilings[item]
+            note = f"kommunens riktvärde för hushållet är {kronor(ceilings[item])}"
         lines.append(line("cost", item, COST_LABELS[item], amount, counted, note=note))
     return lines
+
+
+def above_guideline(amounts: dict[str, int], ceilings: dict[str, int]) -> dict[str, int]:
+    """The items whose amount is above their level, in the order given."""
+    return {k: v for k, v in amounts.items() if k in ceilings and v > ceilings[k]}
 
 
 def jobbstimulans_status(months_on_support: int, qualifying: int, duration: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ salary) raise :class:`InputError` naming the field, as pydantic's own errors do.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    StrictStr,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -50,6 +52,15 @@ COST_ITEMS = (
     "union_fee",
     "a_kassa_fee",
 )
+#: No monthly amount of one household comes near this; above it the input is not a real
+#: application (issue 13: `decide` granted 10^30 kr). Reasonable levels are rule data
+#: (``cost_guideline`` in parameters.yaml); this bound is the contract's sanity limit.
+MAX_KRONOR = 10_000_000
+#: An asset's value may be larger than a month's amounts, but not without bound.
+MAX_ASSET_KRONOR = 1_000_000_000
+MAX_MEMBERS = 30
+MAX_ITEMS = 50
+MAX_MONTHS = 1200
 
 
 def _iso_date(value: Any) -> Any:
@@ -78,21 +89,28 @@ def _iso_datetime(value: Any) -> Any:
 def _ytd(value: Any) -> Any:
     # An integer (one working child) or {"<household index>": kr}; bool is an int in Python.
     def ok(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_KRONOR
 
     if ok(value):
         return value
-    if isinstance(value, dict) and all(
-        isinstance(k, str) and k.isdigit() and ok(v) for k, v in value.items()
+    if (
+        isinstance(value, dict)
+        and len(value) <= MAX_MEMBERS
+        and all(
+            isinstance(k, str) and re.fullmatch(r"[0-9]{1,2}", k) and ok(v)
+            for k, v in value.items()
+        )
     ):
         return {int(k): v for k, v in value.items()}
     raise PydanticCustomError(
         "child_income",
-        "must be a whole number of kronor, or an object from household index to kronor",
+        f"must be a whole number of kronor (0–{MAX_KRONOR}), or an object from household "
+        "index to such kronor",
     )
 
 
-Kronor = Annotated[StrictInt, Field(ge=0, description="Whole kronor per month")]
+Kronor = Annotated[StrictInt, Field(ge=0, le=MAX_KRONOR, description="Whole kronor per month")]
+ItemType = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=r"^[a-z_]+$")]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
@@ -130,11 +148,31 @@ class Income(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    person: Annotated[StrictInt, Field(ge=0, description="Index into household")]
+    person: Annotated[StrictInt, Field(ge=0, lt=MAX_MEMBERS, description="Index into household")]
     type: IncomeType
     amount: Kronor
     source: Literal["application", "register"] | None = None
     fetched_at: Annotated[datetime | None, BeforeValidator(_iso_datetime)] = None
+
+
+class SpecialExpense(BaseModel):
+    """One special expense applied for (livsföringen i övrigt), e.g. dental care."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    type: ItemType = Field(description="dental_care, glasses, furniture or another type")
+    amount: Kronor = Field(description="Kronor applied for")
+
+
+class Asset(BaseModel):
+    """One asset declared, e.g. a bank balance or a car."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    type: ItemType = Field(description="bank_balance, car, securities or another type")
+    value: Annotated[StrictInt, Field(ge=0, le=MAX_ASSET_KRONOR)] = Field(
+        description="Value in kronor"
+    )
 
 
 class EkonomisktBistandInput(BaseModel):
@@ -142,15 +180,13 @@ class EkonomisktBistandInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    household: Annotated[list[Member], Field(min_length=1)]
+    household: Annotated[list[Member], Field(min_length=1, max_length=MAX_MEMBERS)]
     costs: Costs
-    incomes: list[Income]
-    consecutive_months_on_support: Annotated[StrictInt, Field(ge=0)] = Field(
+    incomes: Annotated[list[Income], Field(max_length=MAX_ITEMS)]
+    consecutive_months_on_support: Annotated[StrictInt, Field(ge=0, le=MAX_MONTHS)] = Field(
         description="Months in a row with försörjningsstöd before the month applied for"
     )
-    child_work_income_this_year: Annotated[
-        int | dict[int, int], BeforeValidator(_ytd)
-    ] = Field(
+    child_work_income_this_year: Annotated[int | dict[int, int], BeforeValidator(_ytd)] = Field(
         default=0,
         description="Children's work income this calendar year, this month included: kronor, "
         "or per child {household index: kronor} when several children work",
@@ -169,6 +205,13 @@ class EkonomisktBistandInput(BaseModel):
     )
     registered_in_municipality: StrictBool = Field(
         default=True, description="The applicant is folkbokförd in the municipality"
+    )
+    special_expense_items: Annotated[list[SpecialExpense], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list,
+        description="The special expenses applied for, each checked against its guideline",
+    )
+    asset_items: Annotated[list[Asset], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list, description="The assets declared, each checked against its guideline"
     )
 
     @model_validator(mode="after")
@@ -196,6 +239,12 @@ class EkonomisktBistandInput(BaseModel):
                     f"incomes.{i}.type", "a child's income from work is child_work_income"
                 )
         self._check_child_ytd()
+        if self.special_expense_items and not self.special_expenses:
+            raise InputError(
+                "special_expenses", "must be true when special_expense_items are given"
+            )
+        if self.asset_items and not self.assets_declared:
+            raise InputError("assets_declared", "must be true when asset_items are given")
         return self
 
     def _check_child_ytd(self) -> None:

@@ -205,6 +205,8 @@ class CaseType:
             return self.input_model.model_validate(dict(data))
         except ValidationError as exc:
             raise _input_error(exc) from None
+        except RecursionError:
+            raise InputError("input", "is nested too deeply") from None
 
 
 class Evaluation:
@@ -282,6 +284,30 @@ class Evaluation:
         if self._uses is not None:
             self._uses.append(use)
         return use.value
+
+    def param_entry(
+        self, name: str, key: str, *, normalize: Callable[[str], str] = str
+    ) -> tuple[str, Any] | None:
+        """The entry of a table parameter whose key matches ``key``, or None.
+
+        Keys are compared after ``normalize``; only the entry looked up is recorded on the
+        current step (with the table's key, or ``key`` and value null if none matched), so
+        a long table such as a list of municipalities does not fill the trace.
+        """
+        use = self._loaded.parameters.use(name, self.as_of)
+        table = use.value
+        if not isinstance(table, dict):
+            raise ConfigurationError(
+                str(self.parameters_path), f"parameter {name!r} is not a table"
+            )
+        wanted = normalize(key)
+        found = next((k for k in table if normalize(k) == wanted), None)
+        recorded = use.model_copy(
+            update={"key": found or key, "value": table[found] if found is not None else None}
+        )
+        if self._uses is not None:
+            self._uses.append(recorded)
+        return None if found is None else (found, table[found])
 
     def record_calculation(self, calculation: Calculation) -> None:
         """Attach the amount's calculation; the decision carries it and its sums.
@@ -392,7 +418,29 @@ _INPUT_MESSAGES = {
 }
 
 
+MAX_FIELD_CHARS = 80
+
+
 def _input_error(exc: ValidationError) -> InputError:
     err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"]) or "input"
-    return InputError(where, _INPUT_MESSAGES.get(err["type"], err["msg"]))
+    where = ".".join(_printable(str(p)) for p in err["loc"]) or "input"
+    if len(where) > MAX_FIELD_CHARS:
+        where = where[: MAX_FIELD_CHARS - 1] + "…"
+    ctx = err.get("ctx") or {}
+    if err["type"] == "less_than_equal" and "le" in ctx:
+        detail = f"must be at most {ctx['le']}"
+    elif err["type"] == "less_than" and "lt" in ctx:
+        detail = f"must be less than {ctx['lt']}"
+    elif err["type"] == "too_long" and "max_length" in ctx:
+        detail = f"must have at most {ctx['max_length']} items"
+    else:
+        detail = _INPUT_MESSAGES.get(err["type"], _printable(str(err["msg"])))
+    return InputError(where, detail)
+
+
+def _printable(text: str) -> str:
+    """A field name or message as one safe line: control and unpaired surrogate characters
+    (possible in JSON keys) escaped, so any output stream can print it."""
+    if text.isprintable():  # False for control characters and surrogates alike
+        return text
+    return text.encode("unicode_escape").decode("ascii")

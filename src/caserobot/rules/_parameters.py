@@ -13,6 +13,8 @@ A ``parameters.yaml`` maps parameter names to::
           value: null          # repealed from this date
 
 A value is a scalar or a table (a flat mapping, e.g. a norm table keyed by age band).
+``local_choice: true`` marks a municipality's own level where no national figure exists
+(the trace carries the mark).
 The value in force on a date is the one with the latest effective date on or before it.
 An entry's ``note`` travels with the value into the trace (e.g. "ESTIMATE: …"); on a
 ``null`` entry it says why nothing is in force, and the lookup error quotes it.
@@ -86,6 +88,10 @@ class Parameter(BaseModel):
     unit: NonEmptyStr
     values: Annotated[dict[date, DatedValue], BeforeValidator(_keys_to_str), Field(min_length=1)]
     documentation: StrictStr | None = None
+    local_choice: bool = Field(
+        default=False,
+        description="The municipality's own level: no national or legal figure exists",
+    )
 
     def entry_at(self, as_of: date) -> tuple[date, DatedValue] | None:
         """The entry in force on ``as_of``, or None if none is (not yet or repealed)."""
@@ -113,6 +119,7 @@ class ParameterUse(BaseModel):
     valid_from: date
     legal_reference: str
     note: str | None = None
+    local_choice: bool = False
 
 
 class ParameterSet:
@@ -171,6 +178,7 @@ class ParameterSet:
             valid_from=start,
             legal_reference=entry.legal_reference or param.legal_reference,
             note=entry.note,
+            local_choice=param.local_choice,
         )
 
     def value(self, name: str, as_of: date, key: str | None = None) -> Any:

@@ -25,6 +25,7 @@ from caserobot.rules._calculation import Calculation, CalculationLine, kronor
 from caserobot.rules._eb_amounts import (
     INCOME_TREATMENTS,
     Line,
+    above_guideline,
     child_counted,
     cost_lines,
     income_lines,
@@ -32,7 +33,7 @@ from caserobot.rules._eb_amounts import (
     personal_lines,
     shared_line,
 )
-from caserobot.rules._eb_household import IN_HOUSEHOLD, classify, household_kind
+from caserobot.rules._eb_household import COST_LABELS, IN_HOUSEHOLD, classify, household_kind
 from caserobot.rules._eb_input import EkonomisktBistandInput
 from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
 
@@ -191,9 +192,37 @@ def _norm_estimated(ev: Evaluation, household_kind: str, norm: int) -> Referral 
 # ---- costs ------------------------------------------------------------------------
 
 
+GUIDELINE_SIZES = 7  # cost_guideline has keys 1..7, "7" meaning seven or more
+SPECIAL_LABELS = {"dental_care": "tandvård", "glasses": "glasögon", "furniture": "möbler"}
+ASSET_LABELS = {"bank_balance": "banksaldo", "car": "bil", "securities": "värdepapper"}
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} personer"
+
+
+@CASE_TYPE.rule("cost_ceilings", kind="value")
+def _cost_ceilings(
+    ev: Evaluation, items: list[str], household_size: int, rent_cap: int | None
+) -> dict[str, int]:
+    """The municipality's level for each declared item and this household size.
+
+    Rent is capped by the case system's cap when it gives one; the guideline applies to
+    rent only without it.
+    """
+    size = str(min(household_size, GUIDELINE_SIZES))
+    return {
+        item: ev.param("cost_guideline", f"{item}.{size}")
+        for item in items
+        if not (item == "rent" and rent_cap is not None)
+    }
+
+
 @CASE_TYPE.rule("reasonable_costs", kind="value")
-def _reasonable_costs(ev: Evaluation, costs: dict[str, int], rent_cap: int | None) -> list[Line]:
-    return cost_lines(costs, rent_cap)
+def _reasonable_costs(
+    ev: Evaluation, costs: dict[str, int], rent_cap: int | None, ceilings: dict[str, int]
+) -> list[Line]:
+    return cost_lines(costs, rent_cap, ceilings)
 
 
 @CASE_TYPE.rule("rent_cap", kind="referral")
@@ -205,6 +234,61 @@ def _rent_cap(ev: Evaluation, rent: int, rent_cap: int | None) -> Referral | Non
         f"Boendekostnaden {kronor(rent)} är högre än kommunens tak {kronor(rent_cap)} för "
         f"hushållet. I förslaget räknas {kronor(rent_cap)}; om en högre kostnad är skälig "
         "prövas individuellt.",
+    )
+
+
+@CASE_TYPE.rule("cost_guideline", kind="referral")
+def _cost_guideline(
+    ev: Evaluation, costs: dict[str, int], ceilings: dict[str, int], household_size: int
+) -> Referral | None:
+    above = above_guideline(costs, ceilings)
+    if not above:
+        return None
+    items = "; ".join(
+        f"{COST_LABELS[item]} {kronor(amount)} är mer än riktvärdet {kronor(ceilings[item])}"
+        for item, amount in above.items()
+    )
+    return Referral(
+        ReasonCode.COST_ABOVE_GUIDELINE,
+        f"Kostnader över kommunens riktvärde för ett hushåll med "
+        f"{_people(household_size)}: {items}. I förslaget räknas riktvärdet; om en högre "
+        "kostnad är skälig prövas individuellt.",
+    )
+
+
+@CASE_TYPE.rule("special_expense_guideline", kind="referral")
+def _special_expense_guideline(
+    ev: Evaluation, special_expense_items: list[dict[str, Any]]
+) -> Referral | None:
+    above = []
+    for i, item in enumerate(special_expense_items):
+        known = item["type"] in SPECIAL_LABELS
+        level = ev.param("special_expense_guideline", item["type"] if known else "other")
+        if item["amount"] > level:
+            what = SPECIAL_LABELS.get(item["type"], f"särskild utgift nr {i + 1}")
+            above.append(f"{what} {kronor(item['amount'])} (riktvärde {kronor(level)})")
+    if not above:
+        return None
+    return Referral(
+        ReasonCode.COST_ABOVE_GUIDELINE,
+        f"Särskilda utgifter över kommunens riktvärde: {'; '.join(above)}.",
+    )
+
+
+@CASE_TYPE.rule("asset_guideline", kind="referral")
+def _asset_guideline(ev: Evaluation, asset_items: list[dict[str, Any]]) -> Referral | None:
+    level = ev.param("asset_value_guideline")
+    above = [
+        f"{ASSET_LABELS.get(a['type'], f'tillgång nr {i + 1}')} {kronor(a['value'])}"
+        for i, a in enumerate(asset_items)
+        if a["value"] > level
+    ]
+    if not above:
+        return None
+    return Referral(
+        ReasonCode.COST_ABOVE_GUIDELINE,
+        f"Uppgivna tillgångar över kommunens riktvärde {kronor(level)}: {'; '.join(above)}. "
+        "Värdet ska kontrolleras och tillgången prövas innan bistånd kan beviljas.",
     )
 
 
@@ -307,9 +391,20 @@ def evaluate(ev: Evaluation, data: EkonomisktBistandInput) -> None:
     )
 
     costs = data.costs.declared()
-    lines = [*lines, *ev.apply("reasonable_costs", costs=costs, rent_cap=data.rent_cap)]
+    ceilings = ev.apply(
+        "cost_ceilings", items=list(costs), household_size=len(members), rent_cap=data.rent_cap
+    )
+    lines = [
+        *lines,
+        *ev.apply("reasonable_costs", costs=costs, rent_cap=data.rent_cap, ceilings=ceilings),
+    ]
     if "rent" in costs:
         ev.apply("rent_cap", rent=costs["rent"], rent_cap=data.rent_cap)
+    ev.apply("cost_guideline", costs=costs, ceilings=ceilings, household_size=len(members))
+    if raw["special_expense_items"]:
+        ev.apply("special_expense_guideline", special_expense_items=raw["special_expense_items"])
+    if raw["asset_items"]:
+        ev.apply("asset_guideline", asset_items=raw["asset_items"])
 
     jobb = child = None
     if any(

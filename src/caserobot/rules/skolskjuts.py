@@ -44,8 +44,27 @@ def _grade(value: Any) -> Any:
     raise PydanticCustomError("grade", "must be F or 1–9")
 
 
-Distance = Annotated[StrictInt, Field(ge=0, description="Walking distance, metres")]
-Municipality = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+#: No walk to a school is longer than this (100 km); above it the figure is not a real
+#: distance (issue 13: `decide` granted at 10^30 m). The robot's route lookups use the
+#: same bound (caserobot.applications.MAX_PLAUSIBLE_DISTANCE_M).
+MAX_DISTANCE_M = 100_000
+
+
+def _municipality_text(value: Any) -> Any:
+    # A name is printed in the reasons: one printable line (no control characters).
+    if isinstance(value, str) and not value.isprintable():
+        raise PydanticCustomError("municipality", "must be a printable name on one line")
+    return value
+
+
+Distance = Annotated[
+    StrictInt, Field(ge=0, le=MAX_DISTANCE_M, description="Walking distance, metres")
+]
+Municipality = Annotated[
+    StrictStr,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    BeforeValidator(_municipality_text),
+]
 
 
 class SkolskjutsInput(BaseModel):
@@ -79,12 +98,22 @@ class SkolskjutsInput(BaseModel):
 CASE_TYPE = register(CaseType("skolskjuts", SkolskjutsInput))
 
 
-def _same_municipality(a: str, b: str) -> bool:
+def _norm_municipality(name: str) -> str:
     # Registers say "Nacka", the case system "Nacka kommun"; both mean the same.
-    def norm(name: str) -> str:
-        return name.strip().casefold().removesuffix(" kommun").strip()
+    return name.strip().casefold().removesuffix(" kommun").strip()
 
-    return norm(a) == norm(b)
+
+def _same_municipality(a: str, b: str) -> bool:
+    return _norm_municipality(a) == _norm_municipality(b)
+
+
+def _official_name(name: str) -> str:
+    """For the lookup in ``known_municipalities``: "Stockholms stad" → "stockholm"."""
+    text = _norm_municipality(name).removeprefix("region ")
+    for suffix in ("s stad", " stad", "s kommun"):
+        if text.endswith(suffix):
+            return text.removesuffix(suffix).strip()
+    return text
 
 
 def _metres(value: int) -> str:
@@ -151,6 +180,30 @@ def _forskoleklass(ev: Evaluation, grade: str) -> Referral | None:
         ReasonCode.FORSKOLEKLASS,
         "Eleven går i förskoleklass. Kommunens uppgifter om förskoleklassens rätt till "
         "terminsbiljett går isär, så en handläggare ska pröva ärendet.",
+    )
+
+
+MUNICIPALITY_FIELDS = {
+    "home_municipality": "folkbokföringskommunen",
+    "school_municipality": "skolans kommun",
+    "second_address_municipality": "kommunen för den andra adressen",
+}
+
+
+@CASE_TYPE.rule("known_municipality", kind="referral")
+def _known_municipality(ev: Evaluation, municipalities: dict[str, str]) -> Referral | None:
+    """Every municipality named must be one of Sweden's; an unknown one is not denied."""
+    unknown = []
+    for field, name in municipalities.items():
+        if ev.param_entry("known_municipalities", name, normalize=_official_name) is None:
+            unknown.append(f'{MUNICIPALITY_FIELDS[field]} anges som "{name}"')
+    if not unknown:
+        return None
+    return Referral(
+        ReasonCode.UNKNOWN_MUNICIPALITY,
+        f"Okänd kommun: {'; '.join(unknown)}, som inte är någon av Sveriges kommuner. "
+        "Uppgiften ska kontrolleras innan ärendet kan prövas mot reglerna om hemkommun och "
+        "skolans kommun.",
     )
 
 
@@ -255,6 +308,13 @@ def evaluate(ev: Evaluation, data: SkolskjutsInput) -> None:
     ev.apply("taxi", taxi_requested=data.taxi_requested)
     ev.apply("protected_identity", protected_identity=data.protected_identity)
     ev.apply("forskoleklass", grade=data.grade)
+    named = {
+        "home_municipality": data.home_municipality,
+        "school_municipality": data.school_municipality,
+    }
+    if data.alternating_residence and data.second_address_municipality is not None:
+        named["second_address_municipality"] = data.second_address_municipality
+    ev.apply("known_municipality", municipalities=named)
 
     # Not our pupil, or not our school: the other conditions are moot, and stating them
     # would suggest the municipality could grant if they were met.

@@ -2,13 +2,13 @@
 
 :func:`create_app` opens (and migrates) the database of the settings, signs sessions with
 the web secret key, and includes every router listed in
-:data:`caserobot.web.routes.ROUTERS`, each behind CSRF protection.
+:data:`caserobot.web.routes.ROUTERS`, each behind CSRF protection. The protections around
+every route (headers, body-size limit, signing key, trusted proxies) are
+:mod:`caserobot.web.security`.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,19 +16,19 @@ from typing import Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from caserobot.db import init_db
 from caserobot.exceptions import InputError
 from caserobot.settings import Settings, get_settings
+from caserobot.web.contract import BODY_UNREADABLE, invalid_request
 from caserobot.web.deps import (
     Forbidden,
     LoginRequired,
@@ -39,12 +39,36 @@ from caserobot.web.deps import (
     verify_csrf,
 )
 from caserobot.web.routes import ROUTERS
+from caserobot.web.security import (
+    SECRET_KEY_FILE,
+    BodySizeLimit,
+    secret_key,
+    security_headers,
+)
 from caserobot.web.throttle import LoginThrottle
+
+__all__ = ["SECRET_KEY_FILE", "create_app", "secret_key"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Swagger UI's own files, from a package, so /api/docs works without internet access.
 SWAGGER_DIR = Path(fastapi_offline.__file__).parent / "static"
-SECRET_KEY_FILE = "web-secret-key"
+# Swagger UI's page, started by /static/swagger-init.js: no inline script (the CSP forbids it).
+_DOCS_PAGE = """<!DOCTYPE html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>caserobot API</title>
+<link rel="stylesheet" href="/static-docs/swagger-ui.css">
+<link rel="icon" href="/static-docs/favicon.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static-docs/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body>
+</html>
+"""
 
 _STATUS_TEXT = {
     400: "Felaktig begäran",
@@ -53,26 +77,12 @@ _STATUS_TEXT = {
     404: "Sidan finns inte.",
     405: "Metoden är inte tillåten här.",
     409: "Konflikt",
+    413: "Begäran är för stor.",
     422: "Uppgifterna kunde inte tolkas.",
     429: "För många försök. Vänta en stund och försök igen.",
     500: "Ett oväntat fel inträffade.",
     503: "Tjänsten är inte tillgänglig just nu.",
 }
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, else the one in ``var_dir/web-secret-key`` (created, mode 0600)."""
-    if settings.web.secret_key is not None:
-        return settings.web.secret_key.get_secret_value()
-    path = settings.var_dir / SECRET_KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="utf-8").strip()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -96,15 +106,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.login_throttle = LoginThrottle()
+    # Middleware added first runs innermost. The size limit is innermost so that its error,
+    # raised while a route reads the body, reaches the app's error handlers directly.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.web.max_body_bytes)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key(settings),
         session_cookie="caserobot_session",
         max_age=settings.web.session_max_age_s,
-        same_site="lax",
-        https_only=False,
+        same_site="lax",  # Starlette always sets HttpOnly
+        https_only=settings.web.cookie_secure,
     )
-    app.middleware("http")(_security_headers)
+    app.middleware("http")(security_headers)
+    if settings.web.trusted_proxies:
+        # Outermost, so the audit, the access log and the throttle see the real client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.web.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/static-docs", StaticFiles(directory=SWAGGER_DIR), name="static-docs")
     for router in ROUTERS:
@@ -128,23 +144,7 @@ def _add_api_docs(app: FastAPI) -> None:
 
     @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(current_user)])
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="caserobot API",
-            swagger_js_url="/static-docs/swagger-ui-bundle.js",
-            swagger_css_url="/static-docs/swagger-ui.css",
-            swagger_favicon_url="/static-docs/favicon.png",
-        )
-
-
-async def _security_headers(request: Request, call_next: Any) -> Response:
-    response: Response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if "text/html" in response.headers.get("content-type", ""):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+        return HTMLResponse(_DOCS_PAGE)
 
 
 def _error(request: Request, status: int, detail: str | None = None) -> Response:
@@ -182,6 +182,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) and is_api(request) else None
+        if detail == BODY_UNREADABLE:  # FastAPI's own 400, for a body that is not UTF-8
+            detail = "Innehållet kunde inte läsas: skicka JSON i UTF-8."
         if not is_api(request) and exc.status_code != 404 and isinstance(exc.detail, str):
             detail = exc.detail if exc.detail not in ("Not Found", "Method Not Allowed") else None
         return _error(request, exc.status_code, detail)
@@ -189,6 +191,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        if is_api(request):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        if is_api(request):  # the documented InvalidInput body (caserobot.web.contract)
+            return JSONResponse(invalid_request(exc.errors()), status_code=422)
         return _error(request, 422)

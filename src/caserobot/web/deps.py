@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from caserobot import users
+from caserobot import access_log, users
 from caserobot.db import Database
 from caserobot.users import ROLE_LABELS, User
 
@@ -37,6 +37,7 @@ __all__ = [
     "flash",
     "get_db",
     "is_api",
+    "log_access",
     "render",
     "require_roles",
     "templates",
@@ -58,6 +59,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("Körningar", "/admin/runs"),
         ("Användare", "/admin/users"),
         ("Granskningslogg", "/admin/audit"),
+        ("Åtkomstlogg", "/admin/access-log"),
         ("Översikt", "/dashboard"),
     ],
     "caseworker": [("Undantagskö", "/casework")],
@@ -96,20 +98,30 @@ def get_db(request: Request) -> Database:
 
 
 def client_of(request: Request) -> str | None:
-    """The client's address, for the audit log."""
+    """The client's address, for the audit and access logs.
+
+    The connection's peer, or what a trusted proxy (``CASEROBOT_WEB__TRUSTED_PROXIES``) put
+    in ``X-Forwarded-For``; uvicorn's ``ProxyHeadersMiddleware`` has set it by now.
+    """
     return request.client.host if request.client else None
 
 
 def current_user(request: Request, db: Annotated[Database, Depends(get_db)]) -> User:
     """The logged-in, active user; otherwise :class:`LoginRequired`.
 
-    The user is read from the database on every request, so disabling a user ends their
-    sessions at once.
+    The user is read from the database on every request, and the session's generation
+    must still be the user's: logging out, a new password or disabling the user bumps it,
+    so every copy of an older cookie stops working at once.
     """
     username = request.session.get("username")
     user = users.get_user(db.sessions, username) if username else None
-    if user is None or not user.active:
-        request.session.pop("username", None)
+    if (
+        user is None
+        or not user.active
+        or request.session.get("generation") != user.session_generation
+    ):
+        if username:
+            request.session.clear()  # an ended session: nothing of it is kept
         raise LoginRequired()
     request.state.user = user
     return user
@@ -161,6 +173,27 @@ async def verify_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
         raise Forbidden("csrf")
+
+
+def log_access(
+    request: Request,
+    action: str,
+    target: str = "",
+    *,
+    case_ref: str | None = None,
+    detail: str = "",
+) -> None:
+    """Record in the access log that the logged-in user read personal data."""
+    user: User = request.state.user
+    access_log.record(
+        get_db(request).sessions,
+        actor=user.username,
+        action=action,
+        target=target,
+        case_ref=case_ref,
+        detail=detail,
+        client=client_of(request),
+    )
 
 
 def flash(request: Request, text: str, kind: str = "info") -> None:

@@ -16,7 +16,7 @@ from caserobot.db import Database
 from caserobot.exceptions import ApplicationException, InputError
 from caserobot.registry import NotRegistered
 from caserobot.users import User
-from caserobot.web.deps import client_of, flash, get_db, render, require_roles
+from caserobot.web.deps import client_of, flash, get_db, log_access, render, require_roles
 from caserobot.web.routes.admin_api import (
     LegacySystemOut,
     RobotOut,
@@ -25,6 +25,7 @@ from caserobot.web.routes.admin_api import (
     run_detail,
     run_out,
 )
+from caserobot.web.security import ROBOT_OUTPUT_CSP
 
 router = APIRouter(
     prefix="/admin", include_in_schema=False, dependencies=[Depends(require_roles("admin"))]
@@ -164,7 +165,9 @@ def runs(request: Request, db: Db, robot: str | None = None) -> Response:
 
 @router.get("/runs/{run_id}")
 def run(request: Request, run_id: int, db: Db) -> Response:
-    return _page(request, "admin/run.html", {"run": run_detail(db, run_id)})
+    detail = run_detail(db, run_id)
+    log_access(request, "run.view", f"run:{run_id}", detail=f"{len(detail.items)} ärenden")
+    return _page(request, "admin/run.html", {"run": detail})
 
 
 @router.post("/runs/{run_id}/retry-failed")
@@ -180,8 +183,10 @@ def retry_failed(request: Request, run_id: int, db: Db, user: Admin) -> Response
 
 
 @router.get("/runs/{run_id}/files/{filename}")
-def run_file(run_id: int, filename: str, db: Db) -> Response:
+def run_file(request: Request, run_id: int, filename: str, db: Db) -> Response:
     path = administration.run_file(db.sessions, run_id, filename)
     if path is None:
         raise HTTPException(404)
-    return FileResponse(path)
+    log_access(request, "run.file.view", f"run:{run_id}/{filename}")
+    # Robot's pages need their inline scripts: they run sandboxed, without cookie or network.
+    return FileResponse(path, headers={"Content-Security-Policy": ROBOT_OUTPUT_CSP})

@@ -12,14 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from caserobot import administration, audit, registry
-from caserobot.audit import AuditEntry
+from caserobot import access_log, administration, audit, registry
+from caserobot.access_log import Access
+from caserobot.audit import AuditEntry, ChainCheck
 from caserobot.db import Database
 from caserobot.exceptions import ApplicationException
 from caserobot.queue import WorkQueue
 from caserobot.records import Run
 from caserobot.users import User
-from caserobot.web.deps import client_of, get_db, require_roles
+from caserobot.web.deps import client_of, get_db, log_access, require_roles
 
 router = APIRouter(
     prefix="/api", tags=["robotadministration"], dependencies=[Depends(require_roles("admin"))]
@@ -196,8 +197,10 @@ def runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunDetailOut, summary="En körning med ärenden")
-def run(run_id: int, db: Db) -> RunDetailOut:
-    return run_detail(db, run_id)
+def run(request: Request, run_id: int, db: Db) -> RunDetailOut:
+    detail = run_detail(db, run_id)
+    log_access(request, "run.view", f"run:{run_id}", detail=f"{len(detail.items)} ärenden")
+    return detail
 
 
 @router.post(
@@ -224,3 +227,28 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditEntry]:
     return audit.entries(db.sessions, actor=actor, action_prefix=action, target=target, limit=limit)
+
+
+@router.get(
+    "/audit/verify",
+    response_model=ChainCheck,
+    summary="Kontrollera granskningsloggens hashkedja",
+)
+def audit_verify(db: Db) -> ChainCheck:
+    """Walk the audit log's hash chain; ``first_broken_id`` names the first row that was
+    changed, or after which a row was removed."""
+    return audit.verify(db.sessions)
+
+
+@router.get("/access-log", response_model=list[Access], summary="Åtkomstloggen, nyast först")
+def access_log_api(
+    db: Db,
+    actor: str | None = None,
+    action: Annotated[str | None, Query(description="Action prefix, e.g. 'casework'")] = None,
+    case: Annotated[str | None, Query(description="Application id")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[Access]:
+    """Who read personal data: exception items, the queue, runs, Robot's files, the dashboard."""
+    return access_log.entries(
+        db.sessions, actor=actor, action_prefix=action, case_ref=case, limit=limit
+    )

@@ -1,4 +1,4 @@
-"""The robot administrator's pages for users and the audit log (``/admin``)."""
+"""The robot administrator's pages for users, the audit log and the access log (``/admin``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from caserobot import audit, case_types, users
+from caserobot import access_log, audit, case_types, users
 from caserobot.db import Database
 from caserobot.exceptions import InputError
 from caserobot.users import ROLE_LABELS, User
@@ -121,4 +121,27 @@ def audit_log(
         limit=limit,
     )
     filters = {"actor": actor, "action": action, "target": target, "limit": limit}
-    return render(request, "admin/audit.html", {"entries": entries, "filters": filters})
+    chain = audit.verify(db.sessions)
+    context = {"entries": entries, "filters": filters, "chain": chain}
+    return render(request, "admin/audit.html", context)
+
+
+@router.get("/access-log")
+def access_log_page(
+    request: Request,
+    db: Db,
+    actor: str = "",
+    action: str = "",
+    case: str = "",
+    limit: int = 200,
+) -> Response:
+    limit = max(1, min(limit, 1000))
+    entries = access_log.entries(
+        db.sessions,
+        actor=actor.strip() or None,
+        action_prefix=action.strip() or None,
+        case_ref=case.strip() or None,
+        limit=limit,
+    )
+    filters = {"actor": actor, "action": action, "case": case, "limit": limit}
+    return render(request, "admin/access_log.html", {"entries": entries, "filters": filters})

@@ -1,4 +1,9 @@
-"""Logging in and out, the start page by role, and ``/api/me``."""
+"""Logging in and out, the start page by role, and ``/api/me``.
+
+Failed logins are throttled per client address and per (address, username)
+(:mod:`caserobot.web.throttle`). Logging out ends every session of the user (the session
+generation is bumped), not only this browser's.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ router = APIRouter(tags=["inloggning"])
 api_router = APIRouter(prefix="/api", tags=["inloggning"])
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
-LOGIN_THROTTLED = "För många misslyckade inloggningar. Vänta en halv minut och försök igen."
+LOGIN_THROTTLED = "För många misslyckade inloggningar. Vänta {wait} och försök igen."
+#: Longer than any username can be (users.py allows 100): not looked up, not stored whole.
+MAX_USERNAME = 100
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,26 +62,29 @@ def login(
     throttle = request.app.state.login_throttle
     username = username.strip()
     client = client_of(request)
+    shown = {"next": _safe_next(next), "username": username[:MAX_USERNAME]}
+    wait = throttle.retry_after(client, username)
+    if wait > 0:
+        # Not audited row by row: the lock's start is (below), a flood would fill the log.
+        context = {**shown, "error": LOGIN_THROTTLED.format(wait=_wait_text(wait))}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     user = None
-    if throttle.locked(username):
-        error, status = LOGIN_THROTTLED, 429
-        audit.record_now(
-            db.sessions, actor=username or "-", action="login.throttled", client=client
-        )
-    else:
-        user = users.authenticate(db.sessions, username, password) if username else None
-        error, status = LOGIN_FAILED, 401
+    if username and len(username) <= MAX_USERNAME:
+        user = users.authenticate(db.sessions, username, password)
     if user is None:
-        if status == 401:
-            throttle.failed(username)
-            audit.record_now(
-                db.sessions, actor=username or "-", action="login.failed", client=client
-            )
-        context = {"next": _safe_next(next), "username": username, "error": error}
-        return render(request, "login.html", context, status_code=status)
-    throttle.succeeded(username)
+        locked = throttle.failed(client, username)
+        actor = username or "-"
+        audit.record_now(db.sessions, actor=actor, action="login.failed", client=client)
+        if locked:
+            audit.record_now(db.sessions, actor=actor, action="login.throttled", client=client)
+        context = {**shown, "error": LOGIN_FAILED}
+        return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(client, username)
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in user
     request.session["username"] = user.username
+    request.session["generation"] = user.session_generation
     csrf_token(request)
     audit.record_now(db.sessions, actor=user.username, action="login", client=client)
     target = _safe_next(next)
@@ -85,9 +95,15 @@ def login(
 def logout(
     request: Request, user: CurrentUser, db: Annotated[Database, Depends(get_db)]
 ) -> Response:
-    audit.record_now(db.sessions, actor=user.username, action="logout", client=client_of(request))
+    users.end_sessions(db.sessions, user.username, actor=user.username, client=client_of(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+def _wait_text(seconds: float) -> str:
+    if seconds <= 90:
+        return f"{int(seconds) + 1} sekunder"
+    return f"{round(seconds / 60)} minuter"
 
 
 class Me(BaseModel):

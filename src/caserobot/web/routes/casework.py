@@ -2,6 +2,11 @@
 
 Thin: the queue, the item and the actions are :mod:`caserobot.casework`. Another unit's item
 answers 404, as if it did not exist.
+
+Items about people with protected identity (:mod:`caserobot.protected_identity`) open only
+for users with ``may_view_protected``: the others see such an item in the queue without its
+application id, details or recommendation, and get 404 on the item and its actions (the
+refusal is in the access log). Every read of the queue and of an item is in the access log.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from caserobot import casework
+from caserobot import casework, protected_identity
 from caserobot.casework import ActionRecord, ItemDetail, QueueEntry
 from caserobot.db import Database
 from caserobot.exceptions import InputError, reason_label
 from caserobot.users import User
-from caserobot.web.deps import client_of, flash, get_db, render, require_roles
+from caserobot.web.deps import client_of, flash, get_db, log_access, render, require_roles
 
 router = APIRouter(
     prefix="/casework",
@@ -45,10 +50,12 @@ STATE_LABELS = {
     "written": "Skrivet",
     "failed": "Misslyckades",
 }
+PROTECTED_TEXT = "Skyddade personuppgifter – handläggs av behörig handläggare"
 LABELS = {
     "OUTCOME_LABELS": OUTCOME_LABELS,
     "ACTION_LABELS": ACTION_LABELS,
     "STATE_LABELS": STATE_LABELS,
+    "PROTECTED_TEXT": PROTECTED_TEXT,
 }
 
 
@@ -57,11 +64,12 @@ LABELS = {
 
 @router.get("")
 def queue_page(request: Request, user: Caseworker, db: Db, reason: str = "") -> Response:
-    every = casework.queue_for(db.sessions, user.units)
+    every, hidden = _queue(request, db, user, casework.queue_for(db.sessions, user.units))
     shown = [e for e in every if not reason or reason in {code for code, _ in e.reasons}]
     present = sorted({code for e in every for code, _ in e.reasons}, key=reason_label)
     context = {
         "entries": shown,
+        "hidden_ids": hidden,
         "reason": reason,
         "reason_options": [(code, reason_label(code)) for code in present],
         "reason_label": reason_label(reason) if reason else "",
@@ -72,7 +80,7 @@ def queue_page(request: Request, user: Caseworker, db: Db, reason: str = "") -> 
 
 @router.get("/{item_id}")
 def item_page(request: Request, item_id: int, user: Caseworker, db: Db) -> Response:
-    detail = _item(db, item_id, user)
+    detail = _item(request, db, item_id, user)
     context = {
         "item": detail,
         "facts": [{**f, "shown": _shown(f["value"])} for f in detail.facts],
@@ -154,14 +162,22 @@ class CompletionIn(BaseModel):
 
 
 @api_router.get("", response_model=list[QueueEntry])
-def api_queue(user: Caseworker, db: Db, reason: str | None = None) -> Any:
-    """Open items of the user's units, earliest due first; ``reason`` filters by code."""
-    return casework.queue_for(db.sessions, user.units, reason=reason or None)
+def api_queue(request: Request, user: Caseworker, db: Db, reason: str | None = None) -> Any:
+    """Open items of the user's units, earliest due first; ``reason`` filters by code.
+
+    An item about a person with protected identity is listed without application id,
+    detail and recommendation unless the user may view such items.
+    """
+    entries, _ = _queue(
+        request, db, user, casework.queue_for(db.sessions, user.units, reason=reason or None)
+    )
+    return entries
 
 
 @api_router.get("/{item_id}", response_model=ItemDetail)
-def api_item(item_id: int, user: Caseworker, db: Db) -> Any:
-    return _item(db, item_id, user)
+def api_item(request: Request, item_id: int, user: Caseworker, db: Db) -> Any:
+    """One item; 404 for another unit's item and, without the permission, a protected one."""
+    return _item(request, db, item_id, user)
 
 
 @api_router.post("/{item_id}/accept", response_model=ActionRecord, status_code=201)
@@ -214,14 +230,60 @@ def api_completion(
 # -- internals ---------------------------------------------------------------------------
 
 
-def _item(db: Database, item_id: int, user: User) -> ItemDetail:
+def _queue(
+    request: Request, db: Database, user: User, entries: list[QueueEntry]
+) -> tuple[list[QueueEntry], set[int]]:
+    """The entries as this user may see them, the ids shown without details; logged."""
+    hidden: set[int] = set()
+    if not user.may_view_protected:
+        hidden = protected_identity.protected_item_ids(db.sessions, [e.id for e in entries])
+    out = [
+        e.model_copy(
+            update={
+                "application_id": PROTECTED_TEXT,
+                "detail": "",
+                "recommended_outcome": None,
+                "recommended_amount": None,
+            }
+        )
+        if e.id in hidden
+        else e
+        for e in entries
+    ]
+    ids = ", ".join(str(e.id) for e in entries)
+    log_access(
+        request,
+        "casework.queue.view",
+        f"queue:{','.join(user.units)}",
+        detail=f"{len(entries)} ärenden: {ids}" if entries else "inga ärenden",
+    )
+    return out, hidden
+
+
+def _check_protected(request: Request, db: Database, item_id: int, user: User) -> None:
+    """404 (and a line in the access log) for a protected item the user may not open."""
+    if user.may_view_protected or not protected_identity.protected_item_ids(
+        db.sessions, [item_id]
+    ):
+        return
+    log_access(request, "casework.item.denied", f"exception:{item_id}", detail="skyddad identitet")
+    raise HTTPException(404, str(casework.NotPermitted(item_id)))
+
+
+def _item(request: Request, db: Database, item_id: int, user: User) -> ItemDetail:
     try:
-        return casework.item(db.sessions, item_id, user.units)
+        detail = casework.item(db.sessions, item_id, user.units)
     except casework.NotPermitted as exc:
         raise HTTPException(404, str(exc)) from exc
+    _check_protected(request, db, item_id, user)
+    log_access(
+        request, "casework.item.view", f"exception:{item_id}", case_ref=detail.application_id
+    )
+    return detail
 
 
 def _act_page(request: Request, item_id: int, act: Any) -> Response:
+    _check_protected(request, request.app.state.db, item_id, request.state.user)
     try:
         action = act()
     except casework.NotPermitted as exc:
@@ -247,6 +309,7 @@ def _wake(request: Request, item_id: int) -> str:
 
 
 def _act_api(request: Request, item_id: int, act: Any) -> Any:
+    _check_protected(request, request.app.state.db, item_id, request.state.user)
     try:
         action = act()
     except casework.NotPermitted as exc:

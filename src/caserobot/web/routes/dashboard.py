@@ -22,7 +22,7 @@ from caserobot.dashboard import DashboardMetrics
 from caserobot.db import Database
 from caserobot.exceptions import InputError
 from caserobot.web import charts
-from caserobot.web.deps import get_db, render, require_roles
+from caserobot.web.deps import get_db, log_access, render, require_roles
 
 ROLES = ("manager", "admin")
 MAX_DAYS = 366
@@ -58,6 +58,11 @@ def _metrics(db: Database, robot: str, start_raw: str, end_raw: str) -> Dashboar
     return dashboard.metrics(db.sessions, robot=robot.strip() or None, start=start, end=end)
 
 
+def _log(request: Request, action: str, m: DashboardMetrics) -> None:
+    period = f"{m.start.isoformat()}..{m.end.isoformat()}"
+    log_access(request, action, f"dashboard:{m.robot or 'alla'}:{period}")
+
+
 def _charts(m: DashboardMetrics) -> dict[str, object]:
     return {
         "reason_chart": charts.bars([(r.label, r.count) for r in m.exceptions_by_reason]),
@@ -80,6 +85,7 @@ def dashboard_page(
     except InputError as exc:
         context = {"robots": robots, "form": form, "error": exc, "m": None}
         return render(request, "dashboard/dashboard.html", context, 400)
+    _log(request, "dashboard.view", m)
     context = {
         "robots": robots,
         "form": {"robot": m.robot or "", "from": m.start.isoformat(), "to": m.end.isoformat()},
@@ -93,8 +99,11 @@ def dashboard_page(
 
 
 @router.get("/export.xlsx")
-def export(db: Db, robot: Robot = "", start: From = "", end: To = "") -> Response:
+def export(
+    request: Request, db: Db, robot: Robot = "", start: From = "", end: To = ""
+) -> Response:
     m = _metrics(db, robot, start, end)
+    _log(request, "dashboard.export", m)
     who = re.sub(r"[^A-Za-z0-9_-]", "_", m.robot or "alla")
     name = f"oversikt-{who}-{m.start.isoformat()}-{m.end.isoformat()}.xlsx"
     with tempfile.TemporaryDirectory(prefix="caserobot-dashboard-") as tmp:
@@ -105,6 +114,10 @@ def export(db: Db, robot: Robot = "", start: From = "", end: To = "") -> Respons
 
 
 @api_router.get("", response_model=DashboardMetrics)
-def dashboard_api(db: Db, robot: Robot = "", start: From = "", end: To = "") -> DashboardMetrics:
+def dashboard_api(
+    request: Request, db: Db, robot: Robot = "", start: From = "", end: To = ""
+) -> DashboardMetrics:
     """The dashboard's figures for a robot (or all) and a period (default: the last 30 days)."""
-    return _metrics(db, robot, start, end)
+    m = _metrics(db, robot, start, end)
+    _log(request, "dashboard.view", m)
+    return m
