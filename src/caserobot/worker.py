@@ -16,10 +16,10 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from caserobot import casework
+from caserobot import casework, gate
 from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
 from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
@@ -46,6 +46,7 @@ from caserobot.records import DecisionRecord, ExceptionRecord
 from caserobot.settings import Settings
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
+GATE_EVERY_S = 5.0  # how often a running robot asks whether it is paused or out of hours
 
 
 @dataclass
@@ -160,6 +161,8 @@ class RobotWorker:
         self._sessions: list[CaseSystemSession] = []
         self._seat_tasks: list[asyncio.Task[None]] = []
         self._probing = False  # one seat at a time tries a system that was down
+        self._gate_checked_at = float("-inf")
+        self._gate_reason: str | None = None
 
     async def run(self) -> WorkerStats:
         started = time.perf_counter()
@@ -330,7 +333,14 @@ class RobotWorker:
             await asyncio.sleep(0.5)
 
     async def _hold(self) -> str | None:
-        """Wait while a legacy system is down; a reason to stop once it has been too long."""
+        """Wait while a legacy system is down; a reason to stop claiming, or None to claim.
+
+        Stops when the robot is paused or a system it uses is outside its opening hours
+        (:func:`caserobot.gate.gate`; items stay waiting for the next run), or when a system
+        has been down for longer than ``outage_wait_s``.
+        """
+        if (closed := await self._gate_closed()) is not None:
+            return closed
         while down := self.breakers.open_ones():
             longest = max(b.down_for_s() for b in down)
             if longest > self.settings.work.outage_wait_s:
@@ -343,6 +353,18 @@ class RobotWorker:
                 return None  # time for one probe: this seat goes (see _take_probe)
             await asyncio.sleep(0.5)
         return None
+
+    async def _gate_closed(self) -> str | None:
+        now = time.monotonic()
+        if now >= self._gate_checked_at + GATE_EVERY_S:
+            self._gate_checked_at = now
+            answer = await asyncio.to_thread(
+                gate.gate, self.queue.sessions, self.case_type, datetime.now(UTC)
+            )
+            self._gate_reason = None if answer.open else answer.reason
+            if self._gate_reason:
+                self.progress("gate_closed", {"reason": self._gate_reason})
+        return self._gate_reason
 
     def _take_probe(self) -> bool:
         if self.breakers.open_ones() and not self._probing:
