@@ -8,7 +8,10 @@ The tree::
     ├── ApplicationException       a system problem: retried with backoff, then failed for
     │   │                          the robot administrator. Unknown errors count as these.
     │   ├── LegacySystemUnavailable    connection refused, 5xx
+    │   │   └── SystemDown                 the circuit breaker is open: not even tried
     │   ├── LegacyTimeout              no answer in time
+    │   ├── WriteOutcomeUnknown        a write was sent but its outcome is not known yet:
+    │   │                              resolved by reading back, never by writing again blind
     │   ├── UnexpectedScreen           the UI showed something the page object does not know
     │   ├── NoFreeSeat                 the case system's seat licences are all taken
     │   ├── SessionExpired             the case system logged us out
@@ -63,6 +66,9 @@ class ReasonCode(StrEnum):
     COST_ABOVE_GUIDELINE = "cost_above_guideline"
     UNKNOWN_MUNICIPALITY = "unknown_municipality"
     IMPLAUSIBLE_VALUE = "implausible_value"
+    # The case system holds something the robot must not overwrite or could not write
+    DECISION_CONFLICT = "decision_conflict"
+    CASE_SYSTEM_REFUSED = "case_system_refused"
     # The robot gave up on a system problem
     APPLICATION_ERROR = "application_error"
 
@@ -103,6 +109,8 @@ _REASON_LABELS: dict[ReasonCode, str] = {
     ReasonCode.COST_ABOVE_GUIDELINE: "Belopp över kommunens riktvärde",
     ReasonCode.UNKNOWN_MUNICIPALITY: "Okänd kommun",
     ReasonCode.IMPLAUSIBLE_VALUE: "Orimligt värde i ansökan",
+    ReasonCode.DECISION_CONFLICT: "Annat beslut finns redan i ärendesystemet",
+    ReasonCode.CASE_SYSTEM_REFUSED: "Ärendesystemet godtog inte beslutet",
     ReasonCode.APPLICATION_ERROR: "Systemfel",
 }
 
@@ -149,6 +157,18 @@ class LegacyTimeout(ApplicationException):
     """The system did not answer in time."""
 
 
+class SystemDown(LegacySystemUnavailable):
+    """The system's circuit breaker is open: the call was not made (see legacy/breaker.py)."""
+
+
+class WriteOutcomeUnknown(ApplicationException):
+    """A write was sent, but whether it landed is not known (lost answer, timeout).
+
+    Never retried blind: the next attempt reads the case back, and waits for the write to
+    settle before it may write again.
+    """
+
+
 class UnexpectedScreen(ApplicationException):
     """The UI showed a screen the page object does not recognise."""
 
@@ -159,6 +179,18 @@ class NoFreeSeat(ApplicationException):
 
 class SessionExpired(ApplicationException):
     """The case system ended our session."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failure says the *system* is unwell rather than anything about the item.
+
+    Transient failures do not use up an item's attempts: the item waits and is tried again
+    (the circuit breaker keeps the robot from hammering a system that is down).
+    """
+    return isinstance(
+        exc,
+        LegacySystemUnavailable | LegacyTimeout | NoFreeSeat | SessionExpired | WriteOutcomeUnknown,
+    )
 
 
 class ConfigurationError(CaseRobotError):

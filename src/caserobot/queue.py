@@ -302,9 +302,11 @@ class WorkQueue:
         Raises:
             LeaseLost: the item is not ``in_progress`` under ``owner`` any more.
         """
-        self._update_owned(
-            item_id, owner, f"mark step {step!r}", step=step, updated_at=self._clock()
-        )
+        now = self._clock()
+        values: dict[str, Any] = {"step": step, "updated_at": now}
+        if step.startswith("writing"):  # a write begins: its outcome may later be unknown
+            values["write_started_at"] = now
+        self._update_owned(item_id, owner, f"mark step {step!r}", **values)
 
     def complete(self, item_id: int, owner: str, decision: DecisionRecord) -> Decision:
         """Mark the item done and store its decision, in one transaction.
@@ -368,7 +370,16 @@ class WorkQueue:
             return ExceptionItem.model_validate(exception_row)
 
     def application_exception(
-        self, item_id: int, owner: str, error: str, *, max_attempts: int, backoff_s: float
+        self,
+        item_id: int,
+        owner: str,
+        error: str,
+        *,
+        max_attempts: int,
+        backoff_s: float,
+        transient: bool = False,
+        max_transient: int = 50,
+        max_backoff_s: float = 60.0,
     ) -> WorkItemState:
         """Record a system problem. Returns the new state.
 
@@ -376,17 +387,29 @@ class WorkQueue:
         ``now + backoff_s * 2 ** (attempts - 1)``; after that it is ``abandoned`` (failed,
         for the robot administrator; see :meth:`retry_abandoned`).
 
+        A ``transient`` problem is the system's, not the item's (down, 5xx, no answer, a
+        write still settling): it gives the claim's attempt back and counts in
+        ``transient_failures`` instead, so an outage makes items wait rather than fail.
+        Only after ``max_transient`` of them is the item abandoned. Backoffs are capped at
+        ``max_backoff_s``.
+
         Raises:
             LeaseLost: the item is not ``in_progress`` under ``owner``.
         """
         with write_session(self._sessions) as session:
             row = self._lock_owned(session, item_id, owner, "record an application exception")
             row.last_error = error
-            if row.attempts >= max_attempts:
+            if transient:
+                row.attempts = max(row.attempts - 1, 0)
+                row.transient_failures = (row.transient_failures or 0) + 1
+                tries, limit = row.transient_failures, max_transient
+            else:
+                tries, limit = row.attempts, max_attempts
+            if tries >= limit:
                 self._finish(row, "abandoned")
             else:
                 now = self._clock()
-                delay = backoff_s * 2 ** max(row.attempts - 1, 0)
+                delay = min(backoff_s * 2 ** max(tries - 1, 0), max_backoff_s)
                 row.state = "application_exception"
                 row.available_at = now + timedelta(seconds=delay)
                 row.lease_owner = None
@@ -420,6 +443,7 @@ class WorkQueue:
                 query.values(
                     state="new",
                     attempts=0,
+                    transient_failures=0,
                     available_at=now,
                     finished_at=None,
                     duration_ms=None,
@@ -464,18 +488,14 @@ class WorkQueue:
         return result
 
     def pending(self, case_type: str) -> int:
-        """Items still to be processed: claimable now or after a backoff or lease expiry.
+        """Items not finished yet: ``new``, waiting for a retry, or ``in_progress``.
 
-        ``new`` and ``application_exception`` items, plus ``in_progress`` items whose lease
-        has expired; items a live robot holds are not counted.
+        Items another robot holds are counted: that robot may have crashed, and its items
+        become claimable when their lease runs out (see :meth:`next_available_at`).
         """
-        now = self._clock()
         query = select(func.count()).where(
             W.case_type == case_type,
-            or_(
-                W.state.in_(("new", "application_exception")),
-                and_(W.state == "in_progress", W.lease_expires_at <= now),
-            ),
+            W.state.in_(("new", "application_exception", "in_progress")),
         )
         with read_session(self._sessions) as session:
             return int(session.scalar(query) or 0)

@@ -53,6 +53,8 @@ class WorkItem(_Record):
     started_at: datetime | None
     finished_at: datetime | None
     duration_ms: int | None
+    write_started_at: datetime | None = None  # the last write to a legacy system began
+    transient_failures: int = 0  # system failures (down, 5xx, timeouts); not attempts
 
 
 class DecisionRecord(_Record):

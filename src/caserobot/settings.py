@@ -53,6 +53,13 @@ class CaseSystemSettings(BaseModel):
         description="How long to wait for a free seat (seats of a crashed robot free up when "
         "its sessions time out)",
     )
+    write_settle_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a write whose answer was lost may take to show on the case. "
+        "Until then the robot reads back and never writes again; set it above the case "
+        "system's own request timeout (IIS/ASP.NET: 110 s by default)",
+    )
 
 
 class BrowserSettings(BaseModel):
@@ -67,6 +74,25 @@ class WorkSettings(BaseModel):
     lease_seconds: int = Field(default=120, ge=1, description="How long a claimed item is held")
     max_attempts: int = Field(default=3, ge=1, description="Tries on application exceptions")
     retry_backoff_s: float = Field(default=1.0, ge=0, description="First backoff; doubles")
+    max_backoff_s: float = Field(default=60.0, gt=0, description="Longest backoff, seconds")
+    max_transient_failures: int = Field(
+        default=50,
+        ge=1,
+        description="System failures (down, 5xx, no answer) an item may meet before it is "
+        "given up; they do not use up max_attempts",
+    )
+    outage_wait_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long a run waits for a legacy system that is down before it ends "
+        "with the items still waiting (the next run takes them)",
+    )
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failures that mark a legacy system as down"
+    )
+    breaker_max_probe_s: float = Field(
+        default=30.0, gt=0, description="Longest wait between two probes of a system that is down"
+    )
 
 
 class WebSettings(BaseModel):

@@ -16,10 +16,10 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from caserobot import casework
+from caserobot import casework, gate
 from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
 from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
@@ -28,10 +28,13 @@ from caserobot.exceptions import (
     LegacyTimeout,
     NoFreeSeat,
     ReasonCode,
+    is_transient,
 )
 from caserobot.legacy import browser as chromium
 from caserobot.legacy._http import CallCounter
+from caserobot.legacy.breaker import Breakers
 from caserobot.legacy.casesystem import CaseSystemSession
+from caserobot.legacy.casesystem.pages import SYSTEM as CASE_SYSTEM
 from caserobot.legacy.casesystem.session import Mode
 from caserobot.legacy.eservice import EServiceClient
 from caserobot.legacy.income import IncomeRegisterClient
@@ -43,6 +46,7 @@ from caserobot.records import DecisionRecord, ExceptionRecord
 from caserobot.settings import Settings
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
+GATE_EVERY_S = 5.0  # how often a running robot asks whether it is paused or out of hours
 
 
 @dataclass
@@ -59,6 +63,11 @@ class WorkerStats:
     api_calls: int = 0
     elapsed_s: float = 0.0
     startup_s: float = 0.0  # browser launch and logins, before the first item
+    transient_errors: int = 0  # system failures: the item waits, no attempt used
+    seats_opened: int = 0  # most seats open at once
+    seat_failures: list[str] = field(default_factory=list)  # seats that stopped on an error
+    stopped_reason: str | None = None  # why the run ended with items still waiting
+    breakers: list[dict[str, Any]] = field(default_factory=list)  # per system, at the end
 
     @property
     def processed(self) -> int:
@@ -79,36 +88,46 @@ class WorkerStats:
             "api_calls": self.api_calls,
             "elapsed_s": round(self.elapsed_s, 3),
             "startup_s": round(self.startup_s, 3),
+            "transient_errors": self.transient_errors,
+            "seats_opened": self.seats_opened,
+            "seat_failures": list(self.seat_failures),
+            "stopped_reason": self.stopped_reason,
+            "breakers": list(self.breakers),
             "p50_ms": round(statistics.median(d), 1) if d else None,
             "p95_ms": round(d[min(len(d) - 1, int(0.95 * len(d)))], 1) if d else None,
         }
 
 
-def make_systems(settings: Settings, counter: CallCounter | None = None) -> Systems:
+def make_breakers(settings: Settings) -> Breakers:
+    return Breakers(
+        failure_threshold=settings.work.breaker_threshold,
+        max_reset_s=settings.work.breaker_max_probe_s,
+    )
+
+
+def make_systems(
+    settings: Settings, counter: CallCounter | None = None, breakers: Breakers | None = None
+) -> Systems:
+    def client(cls: Any, api: Any) -> Any:
+        breaker = breakers(cls.SYSTEM) if breakers is not None else None
+        return cls(api.base_url, timeout_s=api.timeout_s, counter=counter, breaker=breaker)
+
     return Systems(
-        eservice=EServiceClient(
-            settings.eservice.base_url, timeout_s=settings.eservice.timeout_s, counter=counter
-        ),
-        population=PopulationRegisterClient(
-            settings.population_register.base_url,
-            timeout_s=settings.population_register.timeout_s,
-            counter=counter,
-        ),
-        routes=RouteServiceClient(
-            settings.route_service.base_url,
-            timeout_s=settings.route_service.timeout_s,
-            counter=counter,
-        ),
-        income=IncomeRegisterClient(
-            settings.income_register.base_url,
-            timeout_s=settings.income_register.timeout_s,
-            counter=counter,
-        ),
+        eservice=client(EServiceClient, settings.eservice),
+        population=client(PopulationRegisterClient, settings.population_register),
+        routes=client(RouteServiceClient, settings.route_service),
+        income=client(IncomeRegisterClient, settings.income_register),
     )
 
 
 class RobotWorker:
-    """Processes the queue of one case type until nothing is left to claim."""
+    """Processes the queue of one case type until nothing is left to claim.
+
+    Faults stay small: an error inside one item is that item's (one boundary, in
+    :meth:`_process`), a seat that fails stops alone, a legacy system that is down stops
+    the claiming (its circuit breaker) until a probe finds it back, and an item that meets
+    a system failure waits in the queue without using up its attempts.
+    """
 
     def __init__(
         self,
@@ -138,82 +157,242 @@ class RobotWorker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.stats = WorkerStats()
         self.counter = CallCounter()
+        self.breakers = make_breakers(settings)
+        self._sessions: list[CaseSystemSession] = []
+        self._seat_tasks: list[asyncio.Task[None]] = []
+        self._probing = False  # one seat at a time tries a system that was down
+        self._gate_checked_at = float("-inf")
+        self._gate_reason: str | None = None
 
     async def run(self) -> WorkerStats:
         started = time.perf_counter()
         pw, browser = await chromium.launch(self.settings.browser)
-        systems = make_systems(self.settings, self.counter)
-        sessions: list[CaseSystemSession] = []
+        systems = make_systems(self.settings, self.counter, self.breakers)
         try:
-            sessions = await self._open_sessions(browser)
+            for session in await self._open_sessions(browser):
+                self._start_seat(session, systems)
             self.stats.startup_s = time.perf_counter() - started
-            self.progress("started", {"seats": len(sessions), "mode": self.mode})
-            await asyncio.gather(
-                *(self._seat_loop(f"{self.owner}:{n}", s, systems) for n, s in enumerate(sessions))
-            )
+            self.progress("started", {"seats": len(self._sessions), "mode": self.mode})
+            grower = asyncio.create_task(self._grow_seats(browser, systems))
+            try:
+                while running := [t for t in self._seat_tasks if not t.done()]:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in self._seat_tasks:  # the process is dying: let it
+                        if task.done() and not task.cancelled() and task.exception():
+                            raise task.exception()  # type: ignore[misc]
+            finally:
+                grower.cancel()
+                await asyncio.gather(grower, return_exceptions=True)
         finally:
-            self.stats.pages = sum(s.pages for s in sessions)
-            for session in sessions:
-                await session.close()
+            for task in self._seat_tasks:
+                task.cancel()
+            await asyncio.gather(*self._seat_tasks, return_exceptions=True)
+            self.stats.pages = sum(s.pages for s in self._sessions)
+            for session in self._sessions:
+                with contextlib.suppress(Exception):
+                    await session.close()
             await systems.aclose()
             await chromium.shutdown(pw, browser)
             self.stats.api_calls = self.counter.total
             self.stats.elapsed_s = time.perf_counter() - started
+            self.stats.breakers = [
+                {k: v for k, v in vars(b).items() if k != "down_since"}
+                for b in self.breakers.statuses()
+            ]
         return self.stats
 
+    # -- seats ---------------------------------------------------------------------------
+
+    def _new_session(self, browser: Any) -> CaseSystemSession:
+        return CaseSystemSession(
+            browser,
+            self.settings.case_system,
+            mode=self.mode,
+            breaker=self.breakers(CASE_SYSTEM),
+        )
+
+    def _start_seat(self, session: CaseSystemSession, systems: Systems) -> None:
+        n = len(self._sessions)
+        self._sessions.append(session)
+        self.stats.seats_opened = max(self.stats.seats_opened, len(self._sessions))
+        self._seat_tasks.append(asyncio.create_task(self._seat(n, session, systems)))
+
     async def _open_sessions(self, browser: Any) -> list[CaseSystemSession]:
-        """Open up to ``seats`` sessions; wait (bounded) until at least one seat is free."""
+        """Open up to ``seats`` sessions; wait (bounded) until at least one seat is free.
+
+        Seats of a crashed robot free up when their sessions time out (``seat_wait_s``); a
+        case system that is down is waited for as long as an outage (``outage_wait_s``).
+        Whatever fails, the sessions already open are logged out, never left holding a
+        licence.
+        """
         sessions: list[CaseSystemSession] = []
-        deadline = time.monotonic() + self.settings.case_system.seat_wait_s
+        started = time.monotonic()
         delay = 1.0
-        while True:
-            while len(sessions) < self.seats:
-                session = CaseSystemSession(browser, self.settings.case_system, mode=self.mode)
-                try:
-                    await session.open()
-                except NoFreeSeat:
-                    await session.close()
+        try:
+            while True:
+                error: ApplicationException | None = None
+                while len(sessions) < self.seats:
+                    session = self._new_session(browser)
+                    try:
+                        await session.open()
+                    except ApplicationException as exc:
+                        if not is_transient(exc):
+                            raise
+                        error = exc
+                        break
+                    sessions.append(session)
+                if sessions:
                     break
-                sessions.append(session)
-            if sessions or time.monotonic() >= deadline:
-                break
-            self.progress("waiting_for_seat", {"retry_in_s": delay})
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+                wait_s = self.settings.case_system.seat_wait_s
+                if not isinstance(error, NoFreeSeat):
+                    wait_s = max(wait_s, self.settings.work.outage_wait_s)
+                if time.monotonic() - started >= wait_s:
+                    raise error or NoFreeSeat("ingen ledig licens", system=CASE_SYSTEM)
+                self.progress(
+                    "waiting_for_seat", {"retry_in_s": delay, "error": mask(str(error))}
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        except BaseException:
+            for session in sessions:
+                with contextlib.suppress(Exception):
+                    await session.close()
+            raise
         if len(sessions) < self.seats:
             self.progress("seat_unavailable", {"seats_open": len(sessions), "wanted": self.seats})
-        if not sessions:
-            raise NoFreeSeat(
-                "ingen ledig licens i ärendesystemet efter "
-                f"{self.settings.case_system.seat_wait_s:.0f} s",
-                system="ärendesystemet",
-            )
         return sessions
+
+    async def _grow_seats(self, browser: Any, systems: Systems) -> None:
+        """Seats that were taken at start-up are tried again while there is work."""
+        delay = 5.0
+        while len(self._sessions) < self.seats:
+            await asyncio.sleep(delay)
+            if self.breakers.open_ones():
+                continue
+            pending = await asyncio.to_thread(self.queue.pending, self.case_type)
+            if pending <= len(self._sessions):
+                continue
+            session = self._new_session(browser)
+            try:
+                await session.open()
+            except ApplicationException:
+                delay = min(delay * 2, 60.0)
+                continue
+            self._start_seat(session, systems)
+            self.progress("seat_opened", {"seats": len(self._sessions)})
+            delay = 5.0
+
+    async def _seat(self, n: int, session: CaseSystemSession, systems: Systems) -> None:
+        """One seat's loop; if it fails, it stops alone and the others go on."""
+        try:
+            await self._seat_loop(f"{self.owner}:{n}", session, systems)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = mask(f"{exc.__class__.__name__}: {exc}")
+            self.stats.seat_failures.append(message)
+            self.progress("seat_failed", {"seat": n, "error": message})
 
     async def _seat_loop(self, owner: str, session: CaseSystemSession, systems: Systems) -> None:
         lease = self.settings.work.lease_seconds
         idle_since: float | None = None
         while True:
-            claimed = await asyncio.to_thread(
-                self.queue.claim,
-                self.case_type,
-                owner,
-                lease_seconds=lease,
-                run_id=self.run_id,
-                max_attempts=self.settings.work.max_attempts,
+            stop = await self._hold()
+            if stop is not None:
+                self.stats.stopped_reason = stop
+                return
+            probing = self._take_probe()
+            try:
+                claimed = await asyncio.to_thread(
+                    self.queue.claim,
+                    self.case_type,
+                    owner,
+                    lease_seconds=lease,
+                    run_id=self.run_id,
+                    max_attempts=self.settings.work.max_attempts,
+                )
+                if claimed:
+                    idle_since = None
+                    await self._process_contained(owner, claimed[0], session, systems)
+                    continue
+            finally:
+                if probing:
+                    self._probing = False
+            # Items waiting for a backoff, or held by a robot that may have crashed (their
+            # lease runs out), become claimable later: wait for them, within bounds.
+            pending = await asyncio.to_thread(self.queue.pending, self.case_type)
+            now = time.monotonic()
+            idle_since = idle_since or now
+            if pending == 0:
+                return
+            if now - idle_since > lease + 5:
+                self.stats.stopped_reason = (
+                    f"{pending} ärenden väntar fortfarande; nästa körning tar dem"
+                )
+                return
+            await asyncio.sleep(0.5)
+
+    async def _hold(self) -> str | None:
+        """Wait while a legacy system is down; a reason to stop claiming, or None to claim.
+
+        Stops when the robot is paused or a system it uses is outside its opening hours
+        (:func:`caserobot.gate.gate`; items stay waiting for the next run), or when a system
+        has been down for longer than ``outage_wait_s``.
+        """
+        if (closed := await self._gate_closed()) is not None:
+            return closed
+        while down := self.breakers.open_ones():
+            longest = max(b.down_for_s() for b in down)
+            if longest > self.settings.work.outage_wait_s:
+                names = ", ".join(b.system for b in down)
+                return (
+                    f"{names} har varit nere i {longest:.0f} s; ärendena väntar kvar i kön "
+                    "och tas av nästa körning"
+                )
+            if min(b.retry_in_s() for b in down) <= 0 and not self._probing:
+                return None  # time for one probe: this seat goes (see _take_probe)
+            await asyncio.sleep(0.5)
+        return None
+
+    async def _gate_closed(self) -> str | None:
+        now = time.monotonic()
+        if now >= self._gate_checked_at + GATE_EVERY_S:
+            self._gate_checked_at = now
+            answer = await asyncio.to_thread(
+                gate.gate, self.queue.sessions, self.case_type, datetime.now(UTC)
             )
-            if not claimed:
-                # Items waiting for a retry backoff, or held by a crashed robot whose lease
-                # has not yet run out, become claimable later: wait for them, within bounds.
-                pending = await asyncio.to_thread(self.queue.pending, self.case_type)
-                now = time.monotonic()
-                idle_since = idle_since or now
-                if pending == 0 or now - idle_since > lease + 5:
-                    return
-                await asyncio.sleep(0.5)
-                continue
-            idle_since = None
-            await self._process(owner, claimed[0], session, systems)
+            self._gate_reason = None if answer.open else answer.reason
+            if self._gate_reason:
+                self.progress("gate_closed", {"reason": self._gate_reason})
+        return self._gate_reason
+
+    def _take_probe(self) -> bool:
+        if self.breakers.open_ones() and not self._probing:
+            self._probing = True
+            return True
+        return False
+
+    # -- one item ------------------------------------------------------------------------
+
+    async def _process_contained(
+        self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
+    ) -> None:
+        """The last guard: even recording an outcome may fail (the database, a lost lease).
+
+        The item then keeps its lease until it runs out and is taken again from its step;
+        the seat goes on with the next item.
+        """
+        try:
+            await self._process(owner, item, session, systems)
+        except Exception as exc:
+            self.progress(
+                "item_not_recorded",
+                {
+                    "item_id": item.id,
+                    "application_id": item.application_id,
+                    "error": mask(f"{exc.__class__.__name__}: {exc}"),
+                },
+            )
 
     async def _process(
         self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
@@ -231,6 +410,9 @@ class RobotWorker:
             mark_step=mark_step,
             concurrent=self.mode == "fast",
             payload=item.payload,
+            write_started_at=item.write_started_at,
+            settle_s=self.settings.case_system.write_settle_s,
+            poll_budget_s=min(10.0, self.item_timeout_s / 3),
         )
         if item.kind == "caseworker_action":
             await self._process_action(owner, item, ctx)
@@ -254,7 +436,7 @@ class RobotWorker:
             self.stats.business_exceptions += 1
             self._emit("business_exception", item, started, reason=exc.reason.value)
         except Exception as exc:  # the one boundary: unknown errors are application errors
-            exc, state = await self._application_error(item, owner, exc)
+            exc, state = await self._application_error(item, owner, exc, ctx)
             self.stats.application_errors += 1 if state == "abandoned" else 0
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(session)
@@ -287,18 +469,36 @@ class RobotWorker:
                 )
 
     async def _application_error(
-        self, item: Any, owner: str, exc: Exception
+        self, item: Any, owner: str, exc: Exception, ctx: WorkContext | None = None
     ) -> tuple[ApplicationException, str]:
-        """Record a system problem on the item: retried later, or abandoned at the limit."""
+        """Record a system problem on the item: retried later, or abandoned at the limit.
+
+        A failure of the system (down, 5xx, no answer, a write still settling) lets the
+        item wait without using an attempt. The message says what the case system already
+        holds, so an administrator never retries blind.
+        """
         if not isinstance(exc, ApplicationException):
             exc = ApplicationException(f"oväntat fel: {exc.__class__.__name__}: {mask(str(exc))}")
+        transient = is_transient(exc)
+        self.stats.transient_errors += int(transient)
+        message = mask(str(exc))
+        if ctx is not None and (written := ctx.facts.items.get("beslut")):
+            value = written.get("value") or {}
+            message += (
+                f" — beslutet finns redan i ärendesystemet (diarienummer "
+                f"{value.get('diarienummer', '?')}); det skrivs inte igen"
+            )
+        work = self.settings.work
         state = await asyncio.to_thread(
             self.queue.application_exception,
             item.id,
             owner,
-            mask(str(exc)),
-            max_attempts=self.settings.work.max_attempts,
-            backoff_s=self.settings.work.retry_backoff_s,
+            message,
+            max_attempts=work.max_attempts,
+            backoff_s=work.retry_backoff_s,
+            transient=transient,
+            max_transient=work.max_transient_failures,
+            max_backoff_s=work.max_backoff_s,
         )
         return exc, state
 
@@ -368,7 +568,10 @@ class RobotWorker:
 
 
 def _due_at(item: Any) -> Any:
-    return casework.due_at(item.case_type, item.payload, item.created_at)
+    try:
+        return casework.due_at(item.case_type, item.payload, item.created_at)
+    except Exception:  # a due date must never cost the item its place in the queue
+        return None
 
 
 def _decision_record(result: Decided) -> DecisionRecord:

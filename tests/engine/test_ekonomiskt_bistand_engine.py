@@ -110,6 +110,9 @@ def test_crash_between_decision_and_payment_writes_neither_twice(
     from tests.fixtures.platform import apply_standins_env
 
     monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
+    # A write that began before the crash may still land: the robot waits this long
+    # (reading back) before it writes again; short here, as the test's lease.
+    monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S", "3")
     settings = apply_standins_env(fresh_standins, monkeypatch)
     fresh_standins.generate(8, seed=7, malformed_share=0.0, type=CASE_TYPE)
     queue = WorkQueue(sqlite_db.sessions)
@@ -145,6 +148,9 @@ def test_crash_after_both_writes_is_recovered_by_reading_back(
     fresh_standins, sqlite_db, monkeypatch
 ):
     monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
+    # A write that began before the crash may still land: the robot waits this long
+    # (reading back) before it writes again; short here, as the test's lease.
+    monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S", "3")
     from tests.fixtures.platform import apply_standins_env
 
     settings = apply_standins_env(fresh_standins, monkeypatch)

@@ -64,6 +64,9 @@ class WorkContext:
     facts: Facts = field(default_factory=lambda: Facts())
     payload: dict[str, Any] = field(default_factory=dict)  # what the intake stored
     concurrent: bool = True  # False: one call after another, as a classic robot works
+    write_started_at: datetime | None = None  # an earlier attempt began a write then
+    settle_s: float = 120.0  # how long a write of unknown outcome may take to show
+    poll_budget_s: float = 10.0  # how long one attempt reads back before the item waits
 
     async def gather(self, *aws: Awaitable[Any]) -> list[Any]:
         """Await independent calls side by side (or one by one for a classic robot).

@@ -29,7 +29,14 @@ from caserobot.applications import (
     validation_exception,
 )
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
-from caserobot.exceptions import BusinessException, InputError, ReasonCode, UnexpectedScreen
+from caserobot.cases.writeback import conflict, same_text, settle, settle_deadline
+from caserobot.exceptions import (
+    BusinessException,
+    InputError,
+    ReasonCode,
+    UnexpectedScreen,
+    WriteOutcomeUnknown,
+)
 from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.legacy.casesystem.social import SocialServicesScreens
@@ -290,13 +297,33 @@ class EkonomisktBistandHandler:
         app: EbApplication,
         household: sp.Household,
     ) -> sp.EbCase:
-        existing = next(
-            (c for c in household.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE),
-            None,
-        )
+        def ours(h: sp.Household | None) -> Any:
+            cases = h.cases if h is not None else ()
+            return next(
+                (c for c in cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
+            )
+
+        def read() -> Any:
+            return screens.household(app.applicant.personnummer)
+
+        existing = ours(household)
+        left = settle_deadline(ctx, "writing_case")
+        if existing is None and left is not None:  # an earlier creation may still land
+            existing = ours(await settle(ctx, read, lambda h: ours(h) is not None, left_s=left))
         if existing is not None:  # an earlier attempt: the case may hold our writes
             return await screens.case(existing.case_id)
-        created = await ctx.session.create_case(app.applicant.personnummer, CASE_TYPE, app.id)
+        await ctx.mark_step("writing_case")
+        try:
+            created = await ctx.session.create_case(
+                app.applicant.personnummer, CASE_TYPE, app.id
+            )
+        except WriteOutcomeUnknown:
+            landed = ours(
+                await settle(ctx, read, lambda h: ours(h) is not None, left_s=ctx.settle_s)
+            )
+            if landed is None:
+                raise
+            return await screens.case(landed.case_id)
         return sp.EbCase(
             case_id=created.case_id,
             case_type=CASE_TYPE,
@@ -503,7 +530,13 @@ class EkonomisktBistandHandler:
         case: sp.EbCase,
         decision: Any,
         facts: Facts,
-    ) -> Decided:
+    ) -> Decided | Referred:
+        """The decision, then for a grant the payment order: each exactly once.
+
+        Whatever is already on the case for the month is compared field by field with the
+        robot's own (cases/writeback.py): only an exact match of the robot's own writing is
+        recovered; anything else goes to a caseworker with both side by side.
+        """
         utfall = sp.OUTCOME_VALUES[decision.outcome]
         amount = int(decision.amount or 0) if decision.outcome == "granted" else 0
         account = household.account
@@ -513,53 +546,128 @@ class EkonomisktBistandHandler:
                 "hushållet saknar utbetalningskonto i ärendesystemet",
                 field="payout_account",
             )
+        robot = ctx.session.username
         written_at: datetime | None = None
 
-        def our_decision(c: sp.EbCase) -> sp.EbDecisionRow | None:
-            return next(
-                (d for d in c.decisions if d.month == app.month and d.outcome == utfall), None
-            )
+        def decisions(c: sp.EbCase) -> list[sp.EbDecisionRow]:
+            return [d for d in c.decisions if d.month == app.month]
 
-        def our_payment(c: sp.EbCase) -> sp.PaymentRow | None:
-            return next((p for p in c.payments if p.month == app.month), None)
+        def payments(c: sp.EbCase) -> list[sp.PaymentRow]:
+            return [p for p in c.payments if p.month == app.month]
 
-        found = our_decision(case)
-        if found is None:
+        def decision_mismatch(c: sp.EbCase) -> str | None:
+            found = decisions(c)
+            if len(found) != 1:
+                return f"{len(found)} beslut för {app.month} finns på ärendet"
+            d = found[0]
+            if d.decided_by != robot:
+                return f"beslutet för {app.month} är fattat av {d.decided_by or 'okänd'}"
+            if d.outcome != utfall:
+                return f"utfallet är '{d.outcome}', roboten kom fram till '{utfall}'"
+            if d.amount != amount:
+                return f"beloppet är {d.amount} kr, roboten kom fram till {amount} kr"
+            if not same_text(d.motivering, decision.motivering):
+                return "motiveringen skiljer sig från robotens"
+            if not d.diarienummer:
+                return "beslutet saknar diarienummer"
+            return None
+
+        def payment_mismatch(c: sp.EbCase) -> str | None:
+            found = payments(c)
+            if len(found) != 1:
+                return f"{len(found)} utbetalningar för {app.month} finns på ärendet"
+            p = found[0]
+            if p.ordered_by != robot:
+                return f"utbetalningen är beställd av {p.ordered_by or 'okänd'}"
+            if p.amount != amount or p.account != account or not p.number:
+                return f"utbetalningen är {p.amount} kr till {p.account}, inte {amount} kr"
+            return None
+
+        def side_by_side(c: sp.EbCase, why: str) -> Referred:
+            found = [
+                {"utfall": d.outcome, "belopp": d.amount, "månad": d.month,
+                 "diarienummer": d.diarienummer, "beslutsfattare": d.decided_by}
+                for d in decisions(c)
+            ] + [
+                {"utbetalning": p.amount, "månad": p.month, "utbetalningsnummer": p.number,
+                 "beställd_av": p.ordered_by}
+                for p in payments(c)
+            ]
+            return conflict(ctx, decision, facts, c.case_id, found, why)
+
+        def read() -> Any:
+            return screens.case(case.case_id)
+
+        # 1. The decision.
+        left = settle_deadline(ctx, "writing_decision")
+        if left is not None and not decisions(case):
+            case = await settle(ctx, read, lambda c: bool(decisions(c)), left_s=left)
+        if not decisions(case):
+            if payments(case):
+                return side_by_side(case, "en utbetalning finns men inget beslut")
             await ctx.mark_step("writing_decision")
             written_at = datetime.now(UTC)
-            case = await screens.write_decision(
-                case.case_id, decision.outcome, amount, app.month, decision.motivering
-            )
-            found = our_decision(case)
-            if found is None or not found.diarienummer or found.amount != amount:
+            try:
+                case = await screens.write_decision(
+                    case.case_id, decision.outcome, amount, app.month, decision.motivering
+                )
+            except WriteOutcomeUnknown:
+                case = await settle(
+                    ctx, read, lambda c: bool(decisions(c)), left_s=ctx.settle_s
+                )
+                if not decisions(case):
+                    raise
+            if not decisions(case):
                 raise UnexpectedScreen(
                     "beslutet syns inte på ärendet efter sparande",
                     system=SYSTEM,
                     step="verifiering",
                 )
+        if (why := decision_mismatch(case)) is not None:
+            if written_at is not None and len(decisions(case)) == 1:
+                raise UnexpectedScreen(
+                    f"ärendet visar annat än det som skrevs: {why}",
+                    system=SYSTEM,
+                    step="verifiering",
+                )
+            return side_by_side(case, why)
+        found = decisions(case)[0]
         facts.add(
             "beslut",
             {
-                "utfall": utfall,
+                "utfall": found.outcome,
                 "belopp": found.amount,
                 "månad": found.month,
                 "diarienummer": found.diarienummer,
             },
             SRC_CASE,
         )
+
+        # 2. The payment order, for a grant.
         if decision.outcome == "granted":
-            payment = our_payment(case)
-            if payment is None:
+            left = settle_deadline(ctx, "writing_payment")
+            if left is not None and not payments(case):
+                case = await settle(ctx, read, lambda c: bool(payments(c)), left_s=left)
+            if not payments(case):
                 await ctx.mark_step("writing_payment")
                 written_at = written_at or datetime.now(UTC)
-                case = await screens.order_payment(case.case_id, amount, app.month, account)
-                payment = our_payment(case)
-                if payment is None or payment.amount != amount or not payment.number:
+                try:
+                    case = await screens.order_payment(case.case_id, amount, app.month, account)
+                except WriteOutcomeUnknown:
+                    case = await settle(
+                        ctx, read, lambda c: bool(payments(c)), left_s=ctx.settle_s
+                    )
+                    if not payments(case):
+                        raise
+            if (why := payment_mismatch(case)) is not None:
+                if not payments(case):
                     raise UnexpectedScreen(
                         "utbetalningen syns inte på ärendet efter beställning",
                         system=SYSTEM,
                         step="verifiering",
                     )
+                return side_by_side(case, why)
+            payment = payments(case)[0]
             facts.add(
                 "utbetalning",
                 {

@@ -5,9 +5,14 @@ from __future__ import annotations
 from caserobot import rules
 from caserobot.applications import MAX_PLAUSIBLE_DISTANCE_M, SkolskjutsApplication, parse_skolskjuts
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
-from caserobot.cases.writeback import write_once
-from caserobot.exceptions import BusinessException, ReasonCode
-from caserobot.legacy.casesystem import CaseRecord, Placement, Pupil
+from caserobot.cases.writeback import settle, settle_deadline, write_once
+from caserobot.exceptions import (
+    BusinessException,
+    ReasonCode,
+    UnexpectedScreen,
+    WriteOutcomeUnknown,
+)
+from caserobot.legacy.casesystem import CaseRecord, CaseSummary, Placement, Pupil
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import mask
 
@@ -119,11 +124,35 @@ class SkolskjutsHandler:
     ) -> CaseRecord:
         """The application's case: found by its external reference, else created."""
         session = ctx.session
-        existing = next(
-            (c for c in pupil.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
-        )
+
+        def ours(p: Pupil) -> CaseSummary | None:
+            return next(
+                (c for c in p.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
+            )
+
+        existing = ours(pupil)
+        left = settle_deadline(ctx, "writing_case")
+        if existing is None and left is not None:  # an earlier creation may still land
+            pnr = app.child.personnummer
+            pupil = await settle(
+                ctx, lambda: self._pupil(ctx, pnr), lambda p: ours(p) is not None, left_s=left
+            )
+            existing = ours(pupil)
         if existing is None:
-            case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
+            await ctx.mark_step("writing_case")
+            try:
+                case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
+            except WriteOutcomeUnknown:
+                pnr = app.child.personnummer
+                pupil = await settle(
+                    ctx,
+                    lambda: self._pupil(ctx, pnr),
+                    lambda p: ours(p) is not None,
+                    left_s=ctx.settle_s,
+                )
+                if ours(pupil) is None:
+                    raise
+                case = await session.case(ours(pupil).case_id)  # type: ignore[union-attr]
         elif existing.diarienummer or ctx.step == "writing":
             case = await session.case(existing.case_id)  # may already hold our decision
         else:
@@ -138,6 +167,13 @@ class SkolskjutsHandler:
             )
         facts.add("ärende", case.case_id, SRC_CASE)
         return case
+
+    @staticmethod
+    async def _pupil(ctx: WorkContext, pnr: str) -> Pupil:
+        pupil = await ctx.session.pupil(pnr)
+        if pupil is None:
+            raise UnexpectedScreen("eleven syns inte längre i ärendesystemet", system=SRC_CASE)
+        return pupil
 
     async def _distances(
         self,

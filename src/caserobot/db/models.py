@@ -150,6 +150,9 @@ class WorkItemRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    # Issue 13, the engine: writes of unknown outcome and system failures (migration 0005)
+    write_started_at: Mapped[datetime | None]
+    transient_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DecisionRow(Base):

@@ -8,12 +8,18 @@ from typing import TypeVar
 import httpx
 from tenacity import (
     AsyncRetrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential,
 )
 
-from caserobot.exceptions import ApplicationException, LegacySystemUnavailable, LegacyTimeout
+from caserobot.exceptions import (
+    ApplicationException,
+    LegacySystemUnavailable,
+    LegacyTimeout,
+    SystemDown,
+)
+from caserobot.legacy.breaker import CircuitBreaker
 
 T = TypeVar("T")
 
@@ -39,14 +45,21 @@ async def call(
     *,
     counter: CallCounter | None = None,
     attempts: int = 3,
+    breaker: CircuitBreaker | None = None,
 ) -> httpx.Response:
     """Send a request, mapping transport errors and 5xx to application exceptions.
 
     Transient failures are retried briefly here; the work-item queue retries the whole
-    item with a longer backoff if they persist.
+    item with a longer backoff if they persist. With a ``breaker``, every try goes through
+    it, and a system it holds as down is not called at all (:class:`SystemDown`).
     """
 
     async def once() -> httpx.Response:
+        if breaker is not None:
+            return await breaker.call(send_once)
+        return await send_once()
+
+    async def send_once() -> httpx.Response:
         if counter is not None:
             counter.add(system)
         try:
@@ -66,7 +79,9 @@ async def call(
     retrying = AsyncRetrying(
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=0.2, max=2),
-        retry=retry_if_exception_type(ApplicationException),
+        retry=retry_if_exception(
+            lambda e: isinstance(e, ApplicationException) and not isinstance(e, SystemDown)
+        ),
         reraise=True,
     )
     async for attempt in retrying:
@@ -86,10 +101,16 @@ class ApiClient:
     SYSTEM = "api"
 
     def __init__(
-        self, base_url: str, *, timeout_s: float = 10.0, counter: CallCounter | None = None
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = 10.0,
+        counter: CallCounter | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._http = new_client(base_url, timeout_s)
         self._counter = counter
+        self.breaker = breaker
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -97,4 +118,4 @@ class ApiClient:
     async def _call(
         self, step: str, send: Callable[[], Awaitable[httpx.Response]]
     ) -> httpx.Response:
-        return await call(self.SYSTEM, step, send, counter=self._counter)
+        return await call(self.SYSTEM, step, send, counter=self._counter, breaker=self.breaker)

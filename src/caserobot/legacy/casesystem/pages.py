@@ -21,6 +21,7 @@ LOGIN_USER = "input[name=username]"
 LOGIN_PASSWORD = "input[name=password]"  # nosec B105  # a CSS selector for the password field
 LOGIN_SUBMIT = "form [type=submit]"
 NO_SEAT_TITLE = "Ingen ledig licens"
+LOGGED_IN_AS = "#inloggad-som"  # the header's "Inloggad: <user>", on every page after login
 
 # Decision form
 DECISION_FORM = "form#beslutsform"
@@ -227,3 +228,18 @@ def parse_formtoken(html: str, form_selector: str, step: str) -> str:
 def error_text(html: str) -> str | None:
     node = HTMLParser(html).css_first("p.fel")
     return node.text(strip=True) if node is not None else None
+
+
+def logged_in_as(html: str) -> str | None:
+    """The user named in the page header, or None when the page shows no login."""
+    node = HTMLParser(html).css_first(LOGGED_IN_AS)
+    return node.text(strip=True) if node is not None else None
+
+
+#: Refusals of a form that are about the form's mechanics, not about the values written:
+#: a fresh form may succeed. Any other refusal is the case system saying no to the values.
+TECHNICAL_REFUSALS = ("Kontrollsumman stämmer inte", "Formuläret är ogiltigt")
+
+
+def is_technical_refusal(message: str) -> bool:
+    return message.startswith(TECHNICAL_REFUSALS)

@@ -21,33 +21,55 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from caserobot.exceptions import (
+    BusinessException,
     LegacySystemUnavailable,
     LegacyTimeout,
+    ReasonCode,
     SessionExpired,
+    SystemDown,
     UnexpectedScreen,
+    WriteOutcomeUnknown,
 )
+from caserobot.legacy.breaker import CircuitBreaker
 from caserobot.legacy.casesystem import pages
 from caserobot.legacy.casesystem.pages import SYSTEM, CaseRecord, Pupil, School
 from caserobot.settings import CaseSystemSettings
 
 Mode = Literal["fast", "classic"]
 
+#: Tries of a screen that is only read, when the system answers 5xx or not in time.
+READ_TRIES = 3
+#: Longest wait between two tries of a read, whatever Retry-After says (seconds).
+MAX_READ_WAIT_S = 5.0
+
 
 class CaseSystemSession:
     """A seat in the case system. Use ``async with`` or :meth:`open`/:meth:`close`."""
 
     def __init__(
-        self, browser: Browser, settings: CaseSystemSettings, *, mode: Mode = "fast"
+        self,
+        browser: Browser,
+        settings: CaseSystemSettings,
+        *,
+        mode: Mode = "fast",
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._browser = browser
         self._settings = settings
         self.mode: Mode = mode
+        self._breaker = breaker
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._schools: dict[str, School] | None = None
         self.pages = 0  # requests to the UI made by this session, rendered or fetched
         self._landed: dict[str, str] = {}
         self._posted = asyncio.Event()
+        self._post_sent = False
+
+    @property
+    def username(self) -> str:
+        """The robot's account: decisions it wrote name it as their author."""
+        return self._settings.username
 
     async def __aenter__(self) -> CaseSystemSession:
         await self.open()
@@ -69,19 +91,42 @@ class CaseSystemSession:
             await self._page.route(_is_decision_post, self._capture_decision_post)
         self._page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         self._page.on("request", self._count_request)
-        await self.login()
+        try:
+            await self.login()
+        except BaseException:
+            await self.close()  # log out whatever half-opened, else it holds a licence
+            raise
 
     def _count_request(self, request: object) -> None:
         self.pages += 1
 
     async def login(self) -> None:
+        """Log in on this seat; succeed only when the page header names our account.
+
+        A 5xx or maintenance page, on the form or after posting it, is the system being
+        unavailable (retried later), never taken as a login.
+        """
+        step = "inloggning"
         page = self._require_page()
-        await self._guard("inloggning", page.goto(pages.LOGIN_PATH))
+        await self._guard(step, page.goto(pages.LOGIN_PATH))
+        if await page.query_selector(pages.LOGIN_PASSWORD) is None:
+            pages.check_screen(await page.content(), step)  # e.g. no seat
+            raise UnexpectedScreen("inloggningsformuläret saknas", system=SYSTEM, step=step)
         await page.fill(pages.LOGIN_USER, self._settings.username)
         await page.fill(pages.LOGIN_PASSWORD, self._settings.password.get_secret_value())
-        await self._guard("inloggning", page.click(pages.LOGIN_SUBMIT))
-        await page.wait_for_load_state()
-        pages.check_screen(await page.content(), "inloggning")
+        async with page.expect_navigation() as navigation:
+            await self._guard(step, page.click(pages.LOGIN_SUBMIT))
+        await self._guard(step, navigation.value)
+        html = await page.content()
+        if pages.logged_in_as(html) == self._settings.username:
+            return
+        try:
+            pages.check_screen(html, step)  # no free seat: NoFreeSeat
+        except SessionExpired:
+            raise UnexpectedScreen(
+                "inloggningen nekades: kontrollera robotens konto", system=SYSTEM, step=step
+            ) from None
+        raise UnexpectedScreen("inloggningen gav ingen inloggad sida", system=SYSTEM, step=step)
 
     async def close(self) -> None:
         if self._context is None:
@@ -132,7 +177,7 @@ class CaseSystemSession:
             }
             self.pages += 1
             # The redirect names the new case; a new case has nothing to read yet.
-            resp = await self._guard(
+            resp = await self._sent_write(
                 step, context.request.post("/arende/ny", form=data, max_redirects=0)
             )
             location = resp.headers.get("location", "")
@@ -148,8 +193,7 @@ class CaseSystemSession:
                     decisions=(),
                 )
             html = await resp.text()
-        if (err := pages.error_text(html)) is not None:
-            raise UnexpectedScreen(f"ärendet kunde inte skapas: {err}", system=SYSTEM, step=step)
+        raise_if_refused(html, "ärendet kunde inte skapas", step)
         return pages.parse_case(html)
 
     async def write_decision(self, case_id: str, outcome: str, motivering: str) -> CaseRecord:
@@ -166,15 +210,15 @@ class CaseSystemSession:
             pages.check_screen(await page.content(), step)
             await page.select_option(pages.DECISION_OUTCOME, outcome_value)
             await page.fill(pages.DECISION_TEXT, motivering)
-            async with page.expect_navigation():
+            async with page.expect_navigation() as navigation:
                 await self._guard(step, page.click(pages.DECISION_SUBMIT))
+            await self._sent_write(step, navigation.value)
             html = await page.content()
         else:
             # One round trip: the page fills the form (input/change events fire) and submits
             # it through its own handler, which computes the control field and asks confirm().
             html = await self._submit_and_read_back(page, step, [outcome_value, motivering])
-        if (err := pages.error_text(html)) is not None:
-            raise UnexpectedScreen(f"beslutet sparades inte: {err}", system=SYSTEM, step=step)
+        raise_if_refused(html, "beslutet sparades inte", step)
         return pages.parse_case(html)
 
     async def _capture_decision_post(self, route) -> None:  # type: ignore[no-untyped-def]
@@ -189,6 +233,7 @@ class CaseSystemSession:
         if request.method != "POST" or request.resource_type != "document":
             await route.continue_()
             return
+        self._post_sent = True
         try:
             response = await route.fetch(max_redirects=0)
             location = response.headers.get("location")
@@ -197,9 +242,12 @@ class CaseSystemSession:
                 await route.fulfill(status=200, content_type="text/html", body="<html></html>")
             else:  # refused: keep the error page, and let the browser show it as usual
                 self._landed["html"] = await response.text()
+                self._landed["status"] = str(response.status)
                 await route.fulfill(response=response)
         except PlaywrightError as exc:
             self._landed["error"] = str(exc).splitlines()[0]
+            with contextlib.suppress(PlaywrightError):
+                await route.abort()
         finally:
             self._posted.set()
 
@@ -208,16 +256,40 @@ class CaseSystemSession:
     ) -> str:
         self._landed = {}
         self._posted.clear()
+        self._post_sent = False
         filled = await self._guard(step, page.evaluate(script, values))
         if not filled:
             pages.check_screen(await page.content(), step)  # raises if it knows why
             raise UnexpectedScreen("beslutsformuläret saknas", system=SYSTEM, step=step)
         try:
-            await asyncio.wait_for(self._posted.wait(), self._settings.timeout_s)
+            # route.fetch gives up after the context's timeout; allow it that, and a margin.
+            await asyncio.wait_for(self._posted.wait(), self._settings.timeout_s + 5)
         except TimeoutError:
-            raise LegacyTimeout("beslutet skickades inte i tid", system=SYSTEM, step=step) from None
+            if self._post_sent:
+                self._note(WriteOutcomeUnknown("inget svar på sparandet", system=SYSTEM))
+                raise WriteOutcomeUnknown(
+                    "formuläret skickades men svaret kom inte i tid", system=SYSTEM, step=step
+                ) from None
+            raise LegacyTimeout(
+                "formuläret skickades inte i tid", system=SYSTEM, step=step
+            ) from None
         if "error" in self._landed:
-            raise LegacySystemUnavailable(self._landed["error"], system=SYSTEM, step=step)
+            exc = WriteOutcomeUnknown(
+                f"formuläret skickades men svaret uteblev: {self._landed['error']}",
+                system=SYSTEM,
+                step=step,
+            )
+            self._note(exc)
+            raise exc
+        if int(self._landed.get("status", "0")) >= 500:
+            exc = WriteOutcomeUnknown(
+                f"formuläret skickades och ärendesystemet svarade {self._landed['status']}",
+                system=SYSTEM,
+                step=step,
+            )
+            self._note(exc)
+            raise exc
+        self._note(None)
         if "location" not in self._landed:
             return self._landed.get("html", "")
         return await self._read(self._landed["location"], "verifiering")
@@ -225,39 +297,94 @@ class CaseSystemSession:
     # -- plumbing --------------------------------------------------------------------------
 
     async def _read(self, path: str, step: str) -> str:
-        for attempt in (1, 2):
-            if self.mode == "classic":
-                page = self._require_page()
-                await self._guard(step, page.goto(path))
-                html = await page.content()
-            else:
-                self.pages += 1
-                resp = await self._guard(step, self._require_context().request.get(path))
-                if resp.status >= 500:
-                    raise LegacySystemUnavailable(
-                        f"svarade {resp.status}", system=SYSTEM, step=step
-                    )
-                html = await resp.text()
+        """A screen that is only read: safe to try again on 5xx, timeouts and expiry."""
+        relogged = False
+        tries = 0
+        while True:
+            tries += 1
             try:
+                html = await self._fetch(path, step)
                 pages.check_screen(html, step)
+                return html
             except SessionExpired:
-                if attempt == 2:
+                if relogged:
                     raise
+                relogged = True
                 await self.login()  # idle timeout: log in again once, then re-read
-                continue
-            return html
-        raise AssertionError("unreachable")  # pragma: no cover
+            except (LegacySystemUnavailable, LegacyTimeout) as exc:
+                if isinstance(exc, SystemDown) or tries >= READ_TRIES:
+                    raise
+                wait = getattr(exc, "retry_after_s", None) or 0.3 * 2 ** (tries - 1)
+                await asyncio.sleep(min(wait, MAX_READ_WAIT_S))
+
+    async def _fetch(self, path: str, step: str) -> str:
+        if self.mode == "classic":
+            page = self._require_page()
+            await self._guard(step, page.goto(path))
+            return await page.content()
+        self.pages += 1
+        resp = await self._guard(step, self._require_context().request.get(path))
+        return await resp.text()
+
+    async def _sent_write(self, step: str, awaitable):  # type: ignore[no-untyped-def]
+        """Await a write's request: once it may have reached the system, a failure to hear
+        back is :class:`WriteOutcomeUnknown` (resolved by reading back), never a plain error.
+        """
+        try:
+            return await self._guard(step, awaitable)
+        except SystemDown:
+            raise  # not sent
+        except (LegacySystemUnavailable, LegacyTimeout) as exc:
+            raise WriteOutcomeUnknown(
+                f"skrivningen skickades men utfallet är okänt: {exc.detail}",
+                system=SYSTEM,
+                step=step,
+            ) from exc
 
     async def _guard(self, step: str, awaitable):  # type: ignore[no-untyped-def]
+        """Await a browser call through the breaker; map failures to application errors.
+
+        A response with a 5xx status is the system failing (with its Retry-After, if any).
+        """
+        probe = False
+        if self._breaker is not None:
+            try:
+                probe = self._breaker.before_call()
+            except SystemDown:
+                if asyncio.iscoroutine(awaitable):
+                    awaitable.close()
+                raise
         try:
-            return await awaitable
-        except PlaywrightTimeout as exc:
-            raise LegacyTimeout(
-                "ärendesystemet svarade inte i tid", system=SYSTEM, step=step
-            ) from exc
-        except PlaywrightError as exc:
-            message = str(exc).splitlines()[0]
-            raise LegacySystemUnavailable(message, system=SYSTEM, step=step) from exc
+            try:
+                result = await awaitable
+            except PlaywrightTimeout as exc:
+                raise LegacyTimeout(
+                    "ärendesystemet svarade inte i tid", system=SYSTEM, step=step
+                ) from exc
+            except PlaywrightError as exc:
+                message = str(exc).splitlines()[0]
+                raise LegacySystemUnavailable(message, system=SYSTEM, step=step) from exc
+            status = getattr(result, "status", None)
+            if isinstance(status, int) and status >= 500:
+                exc = LegacySystemUnavailable(f"svarade {status}", system=SYSTEM, step=step)
+                exc.retry_after_s = _retry_after(result)  # type: ignore[attr-defined]
+                raise exc
+        except BaseException as exc:
+            if self._breaker is not None:
+                self._breaker.failure(exc, probe)
+            raise
+        if self._breaker is not None:
+            self._breaker.success(probe)
+        return result
+
+    def _note(self, exc: BaseException | None) -> None:
+        """Tell the breaker how a write that bypassed :meth:`_guard` went."""
+        if self._breaker is None:
+            return
+        if exc is None:
+            self._breaker.success()
+        else:
+            self._breaker.failure(exc)
 
     @property
     def _wait_until(self) -> Literal["load", "domcontentloaded"]:
@@ -272,6 +399,30 @@ class CaseSystemSession:
         if self._context is None:
             raise UnexpectedScreen("sessionen är inte öppen", system=SYSTEM)
         return self._context
+
+
+def raise_if_refused(html: str, what: str, step: str) -> None:
+    """Raise if the page after a form post is the case system's refusal.
+
+    A refusal of the values (an amount the system does not accept, say) cannot be cured by
+    trying again: it goes to a caseworker. A refusal of the form's mechanics (a stale
+    form token) is an application error: a fresh form may pass.
+    """
+    err = pages.error_text(html)
+    if err is None:
+        return
+    if pages.is_technical_refusal(err):
+        raise UnexpectedScreen(f"{what}: {err}", system=SYSTEM, step=step)
+    raise BusinessException(ReasonCode.CASE_SYSTEM_REFUSED, f"{what}: {err}")
+
+
+def _retry_after(response: object) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
 
 
 def _is_decision_post(url: str) -> bool:

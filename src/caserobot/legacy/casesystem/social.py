@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from caserobot.exceptions import LegacyTimeout, UnexpectedScreen
+from caserobot.exceptions import LegacyTimeout, WriteOutcomeUnknown
 from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
-from caserobot.legacy.casesystem.session import CaseSystemSession
+from caserobot.legacy.casesystem.session import CaseSystemSession, raise_if_refused
 
 
 class SocialServicesScreens:
@@ -68,8 +68,9 @@ class SocialServicesScreens:
                     await page.select_option(f"{form} select[name=utfall]", value)
                 else:
                     await page.fill(f"{form} [name={name}]", value)
-            async with page.expect_navigation():
+            async with page.expect_navigation() as navigation:
                 await session._guard(step, page.click(f"{form} [type=submit]"))
+            await session._sent_write(step, navigation.value)
             html = await page.content()
         else:
             # The page's POST navigation (answered by the capture route) must have committed
@@ -81,9 +82,12 @@ class SocialServicesScreens:
                         page, step, [form, values], script=sp.FILL_FORM_AND_SUBMIT_JS
                     )
             except PlaywrightTimeout as exc:
+                if session._post_sent:
+                    raise WriteOutcomeUnknown(
+                        "formuläret skickades men sidan laddades inte", system=SYSTEM, step=step
+                    ) from exc
                 raise LegacyTimeout(
                     "formuläret skickades inte i tid", system=SYSTEM, step=step
                 ) from exc
-        if (err := sp.error_text(html)) is not None:
-            raise UnexpectedScreen(f"{step} sparades inte: {err}", system=SYSTEM, step=step)
+        raise_if_refused(html, f"{step} sparades inte", step)
         return sp.parse_eb_case(html)
