@@ -268,3 +268,15 @@ def test_same_seed_same_faults(fresh_standins: Standins) -> None:
     assert stats["faults"]["error"] == 2 * first.count(503) + third.count(503)
     assert set(stats["faults"]) == {"error", "lost_answer", "slow_write", "hang", "slow_page",
                                     "maintenance", "session_expiry", "seat_taken", "outage"}
+
+
+def test_slow_write_and_lost_answer_together(fresh_standins: Standins) -> None:
+    fresh_standins.configure("eservice", slow_write_rate=1.0, slow_write_s=1.0,
+                             lost_answer_rate=1.0, lost_answer_mode="502")
+    started = time.monotonic()
+    r = httpx.post(f"{fresh_standins.eservice_url}/api/applications", json=APPLICATION,
+                   timeout=10)
+    assert r.status_code == 502 and time.monotonic() - started >= 1.0
+    assert len(submitted(fresh_standins)) == 1
+    faults = fresh_standins.faults("eservice")
+    assert faults["slow_write"] == 1 and faults["lost_answer"] == 1

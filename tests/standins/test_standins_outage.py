@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -124,3 +125,25 @@ def test_serve_refuses_bad_fault_flags_naming_them(args: tuple[str, ...], named:
                        "--route-port", "0", "--income-port", "0", *args)
     assert result.returncode == 2
     assert named in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_outage_cuts_a_hung_request(fresh_standins: Standins) -> None:
+    fresh_standins.configure("route", hang_rate=1.0, hang_s=120)
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            httpx.get(f"{fresh_standins.route_url}/api/walking-distance",
+                      params={"from": "x", "to": "y"}, timeout=60)
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    started = time.monotonic()
+    caller.start()
+    time.sleep(0.5)
+    fresh_standins.outage("route", 1.0)
+    caller.join(timeout=30)
+    assert outcome and isinstance(outcome[0], httpx.RemoteProtocolError | httpx.ReadError)
+    assert time.monotonic() - started < 10
+    fresh_standins.wait_up("route")
