@@ -129,6 +129,13 @@ class LegacySystem(_Record):
     description: str
     created_at: datetime
     updated_at: datetime
+    down_since: datetime | None = None  # a robot's circuit breaker holds it down since then
+    last_failure: str | None = None  # what the robot saw when it went down
+    health_at: datetime | None = None  # when a robot last reported on it
+
+    @property
+    def is_down(self) -> bool:
+        return self.down_since is not None
 
 
 class Run(_Record):

@@ -113,6 +113,30 @@ def register_legacy_system(
         return LegacySystem.model_validate(row)
 
 
+def report_system_health(
+    sessions: Sessions, base_url: str, *, down: bool, failure: str | None = None
+) -> None:
+    """A robot's circuit breaker saw the system at ``base_url`` go down or come back.
+
+    For the administrator's view of the legacy systems. Keeps the first ``down_since`` of
+    an outage; a system not in the registry is ignored.
+    """
+    now = utcnow()
+    with write_session(sessions) as session:
+        query = select(LegacySystemRow).where(LegacySystemRow.base_url == base_url.rstrip("/"))
+        for row in session.scalars(query):
+            _health(row, now, down, failure)
+
+
+def _health(row: LegacySystemRow, now: datetime, down: bool, failure: str | None) -> None:
+    row.health_at = now
+    if down:
+        row.down_since = row.down_since or now
+        row.last_failure = (failure or "")[:1000]
+    else:
+        row.down_since = None
+
+
 def get_legacy_system(sessions: Sessions, name: str) -> LegacySystem | None:
     with read_session(sessions) as session:
         row = session.scalar(select(LegacySystemRow).where(LegacySystemRow.name == name))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from caserobot import casework, gate
+from caserobot import casework, gate, registry
 from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
 from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
@@ -32,7 +32,7 @@ from caserobot.exceptions import (
 )
 from caserobot.legacy import browser as chromium
 from caserobot.legacy._http import CallCounter
-from caserobot.legacy.breaker import Breakers
+from caserobot.legacy.breaker import Breakers, CircuitBreaker
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.casesystem.pages import SYSTEM as CASE_SYSTEM
 from caserobot.legacy.casesystem.session import Mode
@@ -98,8 +98,11 @@ class WorkerStats:
         }
 
 
-def make_breakers(settings: Settings) -> Breakers:
+def make_breakers(
+    settings: Settings, on_change: Callable[[CircuitBreaker], None] | None = None
+) -> Breakers:
     return Breakers(
+        on_change,
         failure_threshold=settings.work.breaker_threshold,
         max_reset_s=settings.work.breaker_max_probe_s,
     )
@@ -109,7 +112,7 @@ def make_systems(
     settings: Settings, counter: CallCounter | None = None, breakers: Breakers | None = None
 ) -> Systems:
     def client(cls: Any, api: Any) -> Any:
-        breaker = breakers(cls.SYSTEM) if breakers is not None else None
+        breaker = breakers(cls.SYSTEM, api.base_url) if breakers is not None else None
         return cls(api.base_url, timeout_s=api.timeout_s, counter=counter, breaker=breaker)
 
     return Systems(
@@ -157,7 +160,8 @@ class RobotWorker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.stats = WorkerStats()
         self.counter = CallCounter()
-        self.breakers = make_breakers(settings)
+        self.breakers = make_breakers(settings, self._system_health_changed)
+        self._health_reports: set[asyncio.Task[None]] = set()
         self._sessions: list[CaseSystemSession] = []
         self._seat_tasks: list[asyncio.Task[None]] = []
         self._probing = False  # one seat at a time tries a system that was down
@@ -195,6 +199,7 @@ class RobotWorker:
             await chromium.shutdown(pw, browser)
             self.stats.api_calls = self.counter.total
             self.stats.elapsed_s = time.perf_counter() - started
+            await asyncio.gather(*self._health_reports, return_exceptions=True)
             self.stats.breakers = [
                 {k: v for k, v in vars(b).items() if k != "down_since"}
                 for b in self.breakers.statuses()
@@ -208,7 +213,7 @@ class RobotWorker:
             browser,
             self.settings.case_system,
             mode=self.mode,
-            breaker=self.breakers(CASE_SYSTEM),
+            breaker=self.breakers(CASE_SYSTEM, self.settings.case_system.base_url),
         )
 
     def _start_seat(self, session: CaseSystemSession, systems: Systems) -> None:
@@ -353,6 +358,31 @@ class RobotWorker:
                 return None  # time for one probe: this seat goes (see _take_probe)
             await asyncio.sleep(0.5)
         return None
+
+    def _system_health_changed(self, breaker: CircuitBreaker) -> None:
+        """Tell the registry (and so the administrator) that a system went down or came back."""
+        down = breaker.is_open
+        self.progress(
+            "system_down" if down else "system_up",
+            {"system": breaker.system, "error": mask(breaker.last_error or "")},
+        )
+        base_url = self.breakers.base_urls.get(breaker.system)
+        if base_url is None:
+            return
+
+        async def report() -> None:
+            with contextlib.suppress(Exception):  # the robot goes on even if this fails
+                await asyncio.to_thread(
+                    registry.report_system_health,
+                    self.queue.sessions,
+                    base_url,
+                    down=down,
+                    failure=mask(breaker.last_error or ""),
+                )
+
+        task = asyncio.get_running_loop().create_task(report())
+        self._health_reports.add(task)
+        task.add_done_callback(self._health_reports.discard)
 
     async def _gate_closed(self) -> str | None:
         now = time.monotonic()

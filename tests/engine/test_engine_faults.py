@@ -15,6 +15,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from caserobot import registry
 from caserobot.exceptions import BusinessException, ReasonCode
 from caserobot.intake import intake
 from caserobot.legacy import browser as chromium
@@ -82,6 +83,9 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
     generated = fresh_standins.generate(24, seed=41, malformed_share=0.0)
     fresh_standins.configure("case_system", latency_ms=60)
     queue = WorkQueue(sqlite_db.sessions)
+    registry.register_legacy_system(
+        sqlite_db.sessions, "arendesystem", "web_ui", fresh_standins.case_system_url
+    )
     result: dict[str, object] = {}
     robot = threading.Thread(target=lambda: result.update(stats=run_engine(settings, queue)))
     robot.start()
@@ -90,6 +94,10 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
         assert time.monotonic() < deadline and robot.is_alive()
         time.sleep(0.05)
     fresh_standins.outage("case_system", 10)
+    seen_down = None
+    while seen_down is None and time.monotonic() < deadline:
+        seen_down = registry.get_legacy_system(sqlite_db.sessions, "arendesystem").down_since  # type: ignore[union-attr]
+        time.sleep(0.2)
     robot.join(300)
     assert not robot.is_alive()
 
@@ -98,6 +106,10 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
     assert queue.counts("skolskjuts")["abandoned"] == 0
     [breaker] = [b for b in stats.breakers if b["system"] == "ärendesystemet"]  # type: ignore[attr-defined]
     assert breaker["state"] == "closed" and breaker["rejected"] > 0
+    # The administrator saw it down while it was, and sees it back now.
+    assert seen_down is not None
+    system = registry.get_legacy_system(sqlite_db.sessions, "arendesystem")
+    assert system is not None and system.down_since is None and system.health_at is not None
     # Bounded calls while it was down: the seats' calls in flight and a probe per back-off.
     calls = fresh_standins.stats("case_system")["outage_connections"]
     assert calls <= 40, calls

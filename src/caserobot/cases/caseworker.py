@@ -10,6 +10,8 @@ ekonomiskt bistånd, amount and month) is recorded as *recovered* and not writte
 item is marked (``writing``, ``writing_decision``, ``writing_payment``) before each write.
 A *different* decision already on the case (someone decided in the case system directly) is
 not overwritten: the action fails with :class:`ActionRefused`, for the caseworker to see.
+A write whose answer was lost is resolved by reading back within the settle window, never
+by writing again blind (:func:`caserobot.cases.writeback.settle`).
 
 A completion request is sent to the applicant through the e-service
 (``POST /api/applications/{id}/completion-requests``), idempotent on the key
@@ -24,8 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from caserobot.cases.base import WorkContext
-from caserobot.cases.writeback import outcome_of
-from caserobot.exceptions import CaseRobotError, UnexpectedScreen
+from caserobot.cases.writeback import outcome_of, settle, settle_deadline
+from caserobot.exceptions import CaseRobotError, UnexpectedScreen, WriteOutcomeUnknown
 from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.legacy.casesystem.social import SocialServicesScreens
@@ -75,7 +77,13 @@ class CaseworkerActionHandler:
     async def _skolskjuts(self, ctx: WorkContext, p: dict[str, Any]) -> ActionWritten:
         session = ctx.session
         case_id = p.get("legacy_case_id") or await self._skolskjuts_case(ctx, p)
-        case = await session.case(case_id)
+
+        def read() -> Any:
+            return session.case(case_id)
+
+        case = await read()
+        if (left := settle_deadline(ctx, "writing")) is not None and not case.decisions:
+            case = await settle(ctx, read, lambda c: bool(c.decisions), left_s=left)
         outcome, text = p["outcome"], p["motivering"]
         if case.decisions:
             last = case.decisions[-1]
@@ -87,7 +95,12 @@ class CaseworkerActionHandler:
             )
         await ctx.mark_step("writing")
         written_at = datetime.now(UTC)
-        after = await session.write_decision(case_id, outcome, text)
+        try:
+            after = await session.write_decision(case_id, outcome, text)
+        except WriteOutcomeUnknown:
+            after = await settle(ctx, read, lambda c: bool(c.decisions), left_s=ctx.settle_s)
+            if not after.decisions:
+                raise
         last = after.decisions[-1] if after.decisions else None
         if last is None or outcome_of(last.outcome) != outcome or not last.diarienummer:
             raise UnexpectedScreen(
@@ -129,7 +142,20 @@ class CaseworkerActionHandler:
         )
         if case_id is None:
             case_id = (await ctx.session.create_case(pnr, EB, str(app.get("id")))).case_id
-        case = await screens.case(case_id)
+        def read() -> Any:
+            return screens.case(case_id)
+
+        def decided(c: sp.EbCase) -> bool:
+            return any(d.month == month for d in c.decisions)
+
+        def paid(c: sp.EbCase) -> bool:
+            return any(x.month == month for x in c.payments)
+
+        case = await read()
+        if (left := settle_deadline(ctx, "writing_decision")) is not None and not decided(case):
+            case = await settle(ctx, read, decided, left_s=left)
+        if (left := settle_deadline(ctx, "writing_payment")) is not None and not paid(case):
+            case = await settle(ctx, read, paid, left_s=left)
         outcome, text = p["outcome"], p["motivering"]
         utfall = sp.OUTCOME_VALUES[outcome]
         amount = int(p.get("amount") or 0) if outcome == "granted" else 0
@@ -147,7 +173,12 @@ class CaseworkerActionHandler:
         else:
             await ctx.mark_step("writing_decision")
             written_at = datetime.now(UTC)
-            case = await screens.write_decision(case_id, outcome, amount, month, text)
+            try:
+                case = await screens.write_decision(case_id, outcome, amount, month, text)
+            except WriteOutcomeUnknown:
+                case = await settle(ctx, read, decided, left_s=ctx.settle_s)
+                if not decided(case):
+                    raise
             found = next((d for d in case.decisions if d.month == month), None)
             if found is None or found.outcome != utfall or not found.diarienummer:
                 raise UnexpectedScreen(
@@ -160,7 +191,12 @@ class CaseworkerActionHandler:
                 raise ActionRefused("hushållet saknar utbetalningskonto i ärendesystemet")
             await ctx.mark_step("writing_payment")
             written_at = written_at or datetime.now(UTC)
-            case = await screens.order_payment(case_id, amount, month, household.account)
+            try:
+                case = await screens.order_payment(case_id, amount, month, household.account)
+            except WriteOutcomeUnknown:
+                case = await settle(ctx, read, paid, left_s=ctx.settle_s)
+                if not paid(case):
+                    raise
             payment = next((x for x in case.payments if x.month == month), None)
             if payment is None or payment.amount != amount or not payment.number:
                 raise UnexpectedScreen(

@@ -75,6 +75,10 @@ class LegacySystemRow(Base):
     base_url: Mapped[str] = mapped_column(String(500))
     seat_limit: Mapped[int | None]
     opening_hours: Mapped[str | None] = mapped_column(String(100))  # e.g. "07:00-19:00"
+    # Issue 13, the engine: what the robots' circuit breakers last saw (migration 0005)
+    down_since: Mapped[datetime | None]
+    last_failure: Mapped[str | None] = mapped_column(Text)
+    health_at: Mapped[datetime | None]
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

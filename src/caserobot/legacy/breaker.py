@@ -69,8 +69,10 @@ class CircuitBreaker:
         reset_s: float = 1.0,
         max_reset_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[CircuitBreaker], None] | None = None,
     ) -> None:
         self.system = system
+        self._on_change = on_change
         self.failure_threshold = failure_threshold
         self.reset_s = reset_s
         self.max_reset_s = max_reset_s
@@ -107,11 +109,14 @@ class CircuitBreaker:
     def success(self, probe: bool = False) -> None:
         if probe or self.state != "closed":
             self._probe_in_flight = False
+        was_down = self._opened_at is not None
         self.state = "closed"
         self.consecutive_failures = 0
         self._delay = self.reset_s
         self._opened_at = None
         self.last_error = None
+        if was_down and self._on_change is not None:
+            self._on_change(self)
 
     def failure(self, exc: BaseException, probe: bool = False) -> None:
         if not counts_as_down(exc):
@@ -166,22 +171,36 @@ class CircuitBreaker:
 
     def _open(self) -> None:
         now = self._clock()
-        if self._opened_at is None:
+        went_down = self._opened_at is None
+        if went_down:
             self._opened_at = now
         self.state = "open"
         self._next_probe_at = now + self._delay
+        if went_down and self._on_change is not None:
+            self._on_change(self)
 
 
 class Breakers:
-    """The breakers of one robot process, by system name (created on first use)."""
+    """The breakers of one robot process, by system name (created on first use).
 
-    def __init__(self, **options: float) -> None:
+    ``on_change(breaker)`` is called when a system goes down or comes back.
+    """
+
+    def __init__(
+        self, on_change: Callable[[CircuitBreaker], None] | None = None, **options: float
+    ) -> None:
         self._options = options
+        self._on_change = on_change
         self._by_system: dict[str, CircuitBreaker] = {}
+        self.base_urls: dict[str, str] = {}
 
-    def __call__(self, system: str) -> CircuitBreaker:
+    def __call__(self, system: str, base_url: str | None = None) -> CircuitBreaker:
         if system not in self._by_system:
-            self._by_system[system] = CircuitBreaker(system, **self._options)  # type: ignore[arg-type]
+            self._by_system[system] = CircuitBreaker(
+                system, on_change=self._on_change, **self._options  # type: ignore[arg-type]
+            )
+        if base_url:
+            self.base_urls[system] = base_url
         return self._by_system[system]
 
     def open_ones(self) -> list[CircuitBreaker]:

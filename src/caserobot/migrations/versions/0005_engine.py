@@ -27,9 +27,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("transient_failures", sa.Integer(), nullable=False, server_default="0")
         )
+    with op.batch_alter_table("legacy_systems", schema=None) as batch_op:
+        # What the robots' circuit breakers last saw: down since when, and why.
+        batch_op.add_column(sa.Column("down_since", sa.DateTime(timezone=True)))
+        batch_op.add_column(sa.Column("last_failure", sa.Text()))
+        batch_op.add_column(sa.Column("health_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("legacy_systems", schema=None) as batch_op:
+        batch_op.drop_column("health_at")
+        batch_op.drop_column("last_failure")
+        batch_op.drop_column("down_since")
     with op.batch_alter_table("work_items", schema=None) as batch_op:
         batch_op.drop_column("transient_failures")
         batch_op.drop_column("write_started_at")

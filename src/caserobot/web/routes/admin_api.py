@@ -68,6 +68,10 @@ class LegacySystemOut(BaseModel):
     seat_limit: int | None = Field(description="Concurrent sessions (Prefect's legacy-<name>)")
     opening_hours: str | None = Field(description="HH:MM-HH:MM, Swedish time")
     description: str
+    down_since: datetime | None = Field(
+        default=None, description="A robot's circuit breaker holds the system down since then"
+    )
+    last_failure: str | None = Field(default=None, description="What the robot last saw fail")
 
 
 class LegacySystemPatch(BaseModel):
