@@ -28,6 +28,9 @@ def test_killed_robot_leaves_nothing_lost_and_nothing_written_twice(
     fresh_standins, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "4")
+    # A write the kill interrupted may still land: the next robot reads back this long before
+    # it may write again (the settle window; 120 s by default, short here like the lease).
+    monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S", "4")
     settings = apply_standins_env(fresh_standins, monkeypatch, tmp_path / "var")
     # seats held by the killed robot's sessions free up when they time out, as in real systems
     fresh_standins.configure("case_system", session_timeout_s=5)
