@@ -57,8 +57,7 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 DESCRIPTIONS: dict[int, str] = {
     400: "The request body could not be read (it is not UTF-8 text)",
     401: "Not logged in",
-    403: "The user's role may not do this, or the CSRF token (X-CSRF-Token) is missing "
-    "or wrong",
+    403: "The user's role may not do this, or the CSRF token (X-CSRF-Token) is missing or wrong",
     404: "No such resource",
     409: "The item was handled already; nothing changed",
     413: "The request body is larger than the server accepts",
