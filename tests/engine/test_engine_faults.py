@@ -80,7 +80,7 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
     settings = _settings(
         fresh_standins, monkeypatch, WORK__BREAKER_MAX_PROBE_S=2, CASE_SYSTEM__TIMEOUT_S=3
     )
-    generated = fresh_standins.generate(24, seed=41, malformed_share=0.0)
+    generated = fresh_standins.generate(16, seed=41, malformed_share=0.0)
     fresh_standins.configure("case_system", latency_ms=60)
     queue = WorkQueue(sqlite_db.sessions)
     registry.register_legacy_system(

@@ -119,6 +119,12 @@ class CircuitBreaker:
             self._on_change(self)
 
     def failure(self, exc: BaseException, probe: bool = False) -> None:
+        if not isinstance(exc, Exception):  # cancelled, not answered: no news either way
+            if probe:
+                self._probe_in_flight = False
+                if self.state == "half_open":
+                    self.state = "open"  # another seat may probe at once
+            return
         if not counts_as_down(exc):
             self.success(probe)  # the system answered: it is up
             return
