@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from caserobot.exceptions import NoFreeSeat, SessionExpired, UnexpectedScreen
+from caserobot.legacy.casesystem.screens import Form, ScreenSpec, Table, require
 
 SYSTEM = "ärendesystemet"
 
@@ -31,7 +32,11 @@ DECISION_SUBMIT = "form#beslutsform [type=submit]"
 OUTCOME_VALUES = {"granted": "bifall", "denied": "avslag"}
 FILL_AND_SUBMIT_JS = """([outcome, text]) => {
   const form = document.querySelector('form#beslutsform');
-  if (!form) return false;
+  if (!form || !form.elements.utfall || !form.elements.motivering) return false;
+  // A required field the robot does not fill means the form changed: never submit it.
+  for (const el of form.elements) {
+    if (el.required && !['utfall', 'motivering'].includes(el.name)) return false;
+  }
   const set = (el, value) => {
     el.value = value;
     el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -47,6 +52,77 @@ FILL_AND_SUBMIT_JS = """([outcome, text]) => {
 
 # New-case form
 NEW_CASE_FORM = "form#nyttarende"
+
+# What the robot relies on, screen by screen (the parsers below check it on every screen they
+# read; the UI-drift canary, caserobot.canary, checks every screen before a batch).
+CASES_TABLE = Table(
+    "arenden", columns=("Ärende-id", "Typ", "Extern referens", "Status", "Diarienummer")
+)
+PUPIL = ScreenSpec(
+    name="elevsida",
+    title="elevsidan",
+    path="/elev?pnr={pnr}",
+    tables=(
+        Table("elevuppgifter"),
+        Table(
+            "placering",
+            labels=(
+                "Skola",
+                "Skolenhetskod",
+                "Årskurs",
+                "Skolans kommun",
+                "Huvudman",
+                "Skolans adress",
+                "Närmaste kommunala skola",
+                "Sökt närmaste kommunala skola och nekats",
+            ),
+        ),
+        CASES_TABLE,
+    ),
+)
+SCHOOLS = ScreenSpec(
+    name="skolor",
+    title="skollistan",
+    path="/skolor",
+    tables=(Table("skolor", columns=("Skola", "Skolenhetskod", "Kommun", "Huvudman", "Adress")),),
+)
+CASE_INFO_LABELS = ("Ärende-id", "Typ", "Status", "Extern referens", "Personnummer", "Diarienummer")
+CASE = ScreenSpec(
+    name="ärendesida",
+    title="ärendesidan",
+    path="/arende/{case_id}",
+    tables=(
+        Table("arendeinfo", labels=CASE_INFO_LABELS),
+        Table(
+            "beslut", columns=("Datum", "Utfall", "Motivering", "Diarienummer", "Beslutsfattare")
+        ),
+    ),
+)
+NEW_CASE_FIELDS = (("pnr", "text"), ("arendetyp", "select"), ("extern_ref", "text"))
+NEW_CASE = ScreenSpec(
+    name="nytt ärende",
+    title="formuläret för nytt ärende",
+    path="/arende/ny?pnr={pnr}",
+    forms=(Form("nyttarende", (*NEW_CASE_FIELDS, ("formtoken", "hidden"))),),
+)
+DECISION = ScreenSpec(
+    name="beslut",
+    title="beslutsformuläret",
+    path="/arende/{case_id}/beslut",
+    forms=(
+        Form(
+            "beslutsform",
+            (
+                ("utfall", "select"),
+                ("motivering", "textarea"),
+                ("formtoken", "hidden"),
+                ("kontroll", "hidden"),
+            ),
+        ),
+    ),
+)
+#: Every screen the skolskjuts robot reads or writes.
+SCREENS = (PUPIL, SCHOOLS, CASE, NEW_CASE, DECISION)
 
 
 @dataclass(frozen=True)
@@ -152,8 +228,7 @@ def parse_pupil(html: str, pnr12: str) -> Pupil | None:
     tree = check_screen(html, step)
     if tree.css_first("#ingen-traff") is not None:
         return None
-    if tree.css_first("table#elevuppgifter") is None:
-        raise UnexpectedScreen("elevsidan saknar elevuppgifter", system=SYSTEM, step=step)
+    require(tree, PUPIL, step)  # a missing table is a changed screen, not "no placement"
     p = _kv_table(tree, "placering", step)
     placement = None
     if p:
@@ -185,6 +260,7 @@ def parse_pupil(html: str, pnr12: str) -> Pupil | None:
 
 def parse_schools(html: str) -> dict[str, School]:
     tree = check_screen(html, "skolor")
+    require(tree, SCHOOLS)
     schools = {}
     for c in _rows(tree, "skolor"):
         if len(c) >= 5:
@@ -198,6 +274,7 @@ def parse_schools(html: str) -> dict[str, School]:
 def parse_case(html: str) -> CaseRecord:
     step = "ärendesida"
     tree = check_screen(html, step)
+    require(tree, CASE, step)
     info = _kv_table(tree, "arendeinfo", step)
     if info is None:
         raise UnexpectedScreen("ärendesidan saknar ärendeinfo", system=SYSTEM, step=step)

@@ -12,6 +12,9 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from caserobot.exceptions import UnexpectedScreen
 from caserobot.legacy.casesystem.pages import (
+    CASE_INFO_LABELS,
+    CASES_TABLE,
+    NEW_CASE_FIELDS,
     SYSTEM,
     CaseSummary,
     _kv_table,
@@ -20,6 +23,7 @@ from caserobot.legacy.casesystem.pages import (
     _yes,
     check_screen,
 )
+from caserobot.legacy.casesystem.screens import Form, ScreenSpec, Table, require
 
 HOUSEHOLD_BY_PNR = "/hushall?pnr={pnr}"
 HISTORY = "/hushall/{number}/historik"
@@ -43,12 +47,137 @@ COST_LABELS = {
     "A-kasseavgift": "a_kassa_fee",
 }
 
+# What the robot relies on, screen by screen (see pages.py and caserobot.canary).
+HOUSEHOLD = ScreenSpec(
+    name="hushållssida",
+    title="hushållssidan",
+    path=HOUSEHOLD_BY_PNR,
+    tables=(
+        Table(
+            "hushall",
+            labels=(
+                "Hushållsnummer",
+                "Personnummer",
+                "Adress",
+                "Kommun",
+                "Senaste ansökan",
+                *COST_LABELS,
+                "Utbetalningskonto",
+            ),
+        ),
+        Table("medlemmar", columns=("Personnummer", "Namn", "Roll", "Födelsedatum", "Skolgång")),
+        Table("inkomster", columns=("Personnummer", "Inkomsttyp", "Belopp")),
+        CASES_TABLE,
+    ),
+)
+HISTORY_SCREEN = ScreenSpec(
+    name="beslutshistorik",
+    title="beslutshistoriken",
+    path=HISTORY,
+    tables=(
+        Table(
+            "tidigare-beslut",
+            columns=("Månad", "Beslutsdatum", "Utfall", "Belopp", "Diarienummer", "Ärende-id"),
+        ),
+    ),
+)
+PLANNING_SCREEN = ScreenSpec(
+    name="arbetsmarknadsplanering",
+    title="arbetsmarknadsplaneringen",
+    path=PLANNING,
+    tables=(
+        Table("planering", columns=("Personnummer", "Namn", "Status", "Startdatum", "Slutdatum")),
+    ),
+)
+RENT_CAPS_SCREEN = ScreenSpec(
+    name="hyresnormer",
+    title="hyresnormerna",
+    path=RENT_CAPS,
+    tables=(
+        Table("hyresnormer", columns=("Vuxna", "Barn", "Högsta boendekostnad", "Gäller från")),
+    ),
+)
+EB_CASE = ScreenSpec(
+    name="ärendesida",
+    title="ärendesidan",
+    path="/arende/{case_id}",
+    tables=(
+        Table("arendeinfo", labels=(*CASE_INFO_LABELS, "Hushållsnummer")),
+        Table(
+            "beslut",
+            columns=(
+                "Datum",
+                "Utfall",
+                "Motivering",
+                "Diarienummer",
+                "Beslutsfattare",
+                "Belopp",
+                "Månad",
+            ),
+        ),
+        Table(
+            "utbetalningar",
+            columns=("Datum", "Belopp", "Månad", "Konto", "Utbetalningsnummer", "Beställd av"),
+        ),
+    ),
+)
+NEW_EB_CASE_SCREEN = ScreenSpec(
+    name="nytt ärende",
+    title="formuläret för nytt ärende",
+    path=NEW_EB_CASE,
+    forms=(Form("nyttarende", (*NEW_CASE_FIELDS, ("formtoken", "hidden"))),),
+)
+_CONTROL = (("formtoken", "hidden"), ("kontroll", "hidden"))
+EB_DECISION = ScreenSpec(
+    name="beslut",
+    title="beslutsformuläret",
+    path=EB_DECISION_PATH,
+    forms=(
+        Form(
+            "ebbeslut",
+            (
+                ("utfall", "select"),
+                ("belopp", "text"),
+                ("manad", "text"),
+                ("motivering", "textarea"),
+                *_CONTROL,
+            ),
+        ),
+    ),
+)
+PAYMENT = ScreenSpec(
+    name="utbetalning",
+    title="utbetalningsformuläret",
+    path=PAYMENT_PATH,
+    forms=(
+        Form(
+            "utbetalningsform",
+            (("belopp", "text"), ("manad", "text"), ("konto", "text"), *_CONTROL),
+        ),
+    ),
+)
+#: Every screen the ekonomiskt bistånd robot reads or writes.
+SCREENS = (
+    HOUSEHOLD,
+    HISTORY_SCREEN,
+    PLANNING_SCREEN,
+    RENT_CAPS_SCREEN,
+    EB_CASE,
+    NEW_EB_CASE_SCREEN,
+    EB_DECISION,
+    PAYMENT,
+)
+
 # Fill a form's named fields (input/change events fire) and submit it through the page's
 # own handler, which computes the control field and asks confirm(). Returns false if the
 # form or a field is missing.
 FILL_FORM_AND_SUBMIT_JS = """([selector, values]) => {
   const form = document.querySelector(selector);
   if (!form) return false;
+  // A required field the robot does not fill means the form changed: never submit it.
+  for (const el of form.elements) {
+    if (el.required && !(el.name in values)) return false;
+  }
   for (const [name, value] of Object.entries(values)) {
     const el = form.elements[name];
     if (!el) return false;
@@ -162,6 +291,7 @@ def parse_household(html: str) -> Household | None:
     tree = check_screen(html, step)
     if tree.css_first("#ingen-traff") is not None:
         return None
+    require(tree, HOUSEHOLD, step)
     info = _kv_table(tree, "hushall", step)
     if info is None:
         raise UnexpectedScreen("hushållssidan saknar hushållsuppgifter", system=SYSTEM, step=step)
@@ -208,6 +338,7 @@ def parse_household(html: str) -> Household | None:
 
 def parse_history(html: str) -> list[PreviousDecision]:
     tree = check_screen(html, "beslutshistorik")
+    require(tree, HISTORY_SCREEN)
     return [
         PreviousDecision(
             month=c[0].text(strip=True),
@@ -224,6 +355,7 @@ def parse_history(html: str) -> list[PreviousDecision]:
 
 def parse_planning(html: str) -> list[PlanRow]:
     tree = check_screen(html, "arbetsmarknadsplanering")
+    require(tree, PLANNING_SCREEN)
     return [
         PlanRow(
             personnummer=_pnr(c[0].text(strip=True)),
@@ -238,6 +370,7 @@ def parse_planning(html: str) -> list[PlanRow]:
 
 def parse_rent_caps(html: str) -> list[RentCap]:
     tree = check_screen(html, "hyresnormer")
+    require(tree, RENT_CAPS_SCREEN)
     caps = [
         RentCap(
             adults=c[0].text(strip=True),
@@ -256,6 +389,7 @@ def parse_rent_caps(html: str) -> list[RentCap]:
 def parse_eb_case(html: str) -> EbCase:
     step = "ärendesida"
     tree = check_screen(html, step)
+    require(tree, EB_CASE, step)
     info = _kv_table(tree, "arendeinfo", step)
     if info is None:
         raise UnexpectedScreen("ärendesidan saknar ärendeinfo", system=SYSTEM, step=step)
