@@ -274,3 +274,39 @@ def test_bad_applications_end_as_business_exceptions_naming_the_field(
     assert not written & set(broken_by_id)
     assert any(e["kind"] == "decision" for e in ledger) or case_type == "ekonomiskt_bistand"
     print(f"{case_type}: {len(broken_by_id)} bad applications, reasons {dict(reasons)}")
+
+
+def test_absurd_declared_cost_is_never_granted_by_the_robot(
+    platform_settings, fresh_standins, sqlite_db
+) -> None:
+    """Issue 13: 250 000 kr of household electricity was granted and paid 255 654 kr."""
+    case_type = "ekonomiskt_bistand"
+    http, base_url = fresh_standins.http, fresh_standins.eservice_url
+    good = fresh_standins.generate(8, seed=7, malformed_share=0.0, type=case_type)
+    submitted = []
+    for app_id in good["ids"]:
+        app = http.get(f"{base_url}/api/applications/{app_id}").json()
+        http.post(f"{base_url}/api/applications/{app_id}/received").raise_for_status()
+        body = {k: v for k, v in app.items() if k not in ("id", "status")}
+        body["costs"]["household_electricity"] = 250_000
+        submitted.append(http.post(f"{base_url}/api/applications", json=body).json()["id"])
+
+    queue = WorkQueue(sqlite_db.sessions)
+    stats = run_engine(platform_settings, queue, case_type=case_type)
+
+    assert stats.processed == len(submitted) and stats.application_errors == 0
+    items = {i.application_id: i for i in queue.items(case_type=case_type)}
+    assert set(items) == set(submitted)
+    checked = 0
+    for item in items.values():
+        assert item.state == "business_exception", (item.state, item.last_error)
+        exc = queue.exception_item(item.id)
+        if "first_application" in exc.reason_codes:
+            continue  # a first application goes to a caseworker before any amount is read
+        assert "cost_above_guideline" in exc.reason_codes, exc.reason_codes
+        assert "Hushållsel 250 000 kr" in exc.detail
+        checked += 1
+    assert checked >= 4
+    ledger = fresh_standins.ledger("case_system")
+    written = {e.get("extern_ref") for e in ledger if e["kind"] in ("decision", "payment_order")}
+    assert not written & set(submitted)
