@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -130,3 +131,45 @@ def test_the_robot_process_dies_with_the_process_that_started_it(tmp_path) -> No
 
     gone, alive = psutil.wait_procs([robot], timeout=10)
     assert robot in gone and not alive
+
+
+def test_a_killed_flow_process_leaves_its_run_crashed_not_running(
+    prefect_harness, platform_settings, fresh_standins
+) -> None:
+    """``caserobot run`` killed mid-run: the run is "crashed" at once and its robot stops."""
+    import psutil
+
+    from caserobot import registry
+
+    fresh_standins.generate(40, seed=29, malformed_share=0.0)
+    db = init_db(platform_settings)
+    cmd = [sys.executable, "-m", "caserobot.cli.__main__", "run", "skolskjuts", "--seats", "1"]
+    cmd += ["--as-of", str(AS_OF)]
+    env = {**os.environ, "PREFECT_API_URL": prefect_harness}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while sum(decisions_by_application(fresh_standins).values()) < 2:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        [running] = registry.list_runs(db.sessions, robot="skolskjuts")
+        assert (running.status, running.pid) == ("running", proc.pid)
+        robot = next(
+            p for p in psutil.Process(proc.pid).children(recursive=True) if "robot" in p.cmdline()
+        )
+
+        os.kill(proc.pid, signal.SIGKILL)  # the flow's process only
+        proc.wait(10)
+
+        [crashed] = registry.list_runs(db.sessions, robot="skolskjuts")
+        assert crashed.id == running.id and crashed.status == "crashed"
+        assert f"processen {proc.pid}" in crashed.stats["crash_reason"]
+        _, alive = psutil.wait_procs([robot], timeout=15)
+        assert not alive, "the robot worked on for a crashed run"
+        written = sum(decisions_by_application(fresh_standins).values())
+        time.sleep(2)
+        assert sum(decisions_by_application(fresh_standins).values()) == written
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of its process group
