@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -109,6 +110,15 @@ def _ytd(value: Any) -> Any:
     )
 
 
+EARLIEST_BIRTH = date(1890, 1, 1)
+
+
+def _plausible_birth(value: date) -> date:
+    if value < EARLIEST_BIRTH:
+        raise PydanticCustomError("birth_date", f"must be on or after {EARLIEST_BIRTH.isoformat()}")
+    return value
+
+
 Kronor = Annotated[StrictInt, Field(ge=0, le=MAX_KRONOR, description="Whole kronor per month")]
 ItemType = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=r"^[a-z_]+$")]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
@@ -120,7 +130,7 @@ class Member(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     role: Role
-    birth_date: Annotated[IsoDate, Field(ge=date(1890, 1, 1))]
+    birth_date: Annotated[IsoDate, AfterValidator(_plausible_birth)]
     in_school: StrictBool = Field(
         default=False, description="Grundskola, gymnasieskola or comparable (children 18–20)"
     )
