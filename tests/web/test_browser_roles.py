@@ -26,6 +26,7 @@ from prefect.flows import load_flow_from_entrypoint
 from caserobot import users
 from caserobot.db import init_db
 from caserobot.settings import PROJECT_ROOT, Settings, get_settings
+from caserobot.web.server import server_config
 from tests.fixtures.platform import apply_standins_env
 from tests.utils.e2e import case_ledger, run_engine
 
@@ -64,7 +65,7 @@ def world(standins, prefect_harness, tmp_path_factory) -> Iterator[World]:  # ty
         settings = apply_standins_env(standins, mp, tmp_path_factory.mktemp("ui") / "var")
         port = _free_port()
         mp.setenv("CASEROBOT_WEB__PORT", str(port))
-        mp.setenv("CASEROBOT_WEB__SECRET_KEY", "browser-test-secret")
+        mp.setenv("CASEROBOT_WEB__SECRET_KEY", "browser-test-secret-of-at-least-32-chars")
         get_settings.cache_clear()
         settings = get_settings()
         db = init_db(settings)
@@ -83,9 +84,7 @@ def world(standins, prefect_harness, tmp_path_factory) -> Iterator[World]:  # ty
             flow = load_flow_from_entrypoint(str(PROJECT_ROOT / f"flows/{robot}.py") + f":{robot}")
             flow(seats=2, **params)
 
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
+        server = uvicorn.Server(server_config(create_app(settings), "127.0.0.1", port))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
@@ -225,6 +224,13 @@ def test_admin_sees_runs_with_the_robot_log_and_schedules_a_robot(world: World, 
     log_href = page.locator("a[href$='log.html']").first.get_attribute("href")
     log = page.request.get(world.url + log_href)  # same session cookies as the page
     assert log.status == 200 and "Robot Framework" in log.text()
+    assert "sandbox" in log.headers["content-security-policy"]
+    # Robot's log renders with its inline scripts, sandboxed (no cookie, no network).
+    log_page = page.context.new_page()
+    log_page.goto(world.url + log_href)
+    log_page.wait_for_selector("#s1", timeout=20_000)
+    assert log_page.evaluate("self.origin") == "null"  # opaque: no cookie, no same-origin calls
+    log_page.close()
 
     page.goto(world.url + "/admin/schedules")
     page.get_by_label("Robot", exact=True).select_option("skolskjuts")
@@ -241,12 +247,27 @@ def test_admin_sees_runs_with_the_robot_log_and_schedules_a_robot(world: World, 
     page.wait_for_load_state()
     assert scheduling.get_schedule(schedule.name).paused
 
-    # The API documentation renders from local files (no CDN on a municipal network).
-    page.goto(world.url + "/api/docs")
+    # The API documentation renders from local files (no CDN on a municipal network), under
+    # the Content-Security-Policy: no inline script, and Chromium reports no violation.
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)
+    page.on("pageerror", lambda e: violations.append(str(e)))
+    docs = page.goto(world.url + "/api/docs")
+    assert "script-src 'self'" in docs.headers["content-security-policy"]
     page.wait_for_selector(".swagger-ui .info", timeout=20_000)
     assert "OAS 3.1" in page.inner_text(".swagger-ui .info")
     assert page.locator(".opblock-tag").count() > 0
+    page.locator(".opblock-tag").first.click()  # expand: renders more of Swagger UI
+    page.wait_for_timeout(500)
+    assert violations == []
     shot(page, "admin-api-docs")
+
+    # Every page the admin has seen was sent with the strict policy and no-store.
+    robots = page.goto(world.url + "/admin/robots")
+    assert "frame-ancestors 'none'" in robots.headers["content-security-policy"]
+    assert robots.headers["cache-control"] == "no-store"
+    page.goto(world.url + "/admin/access-log")
+    assert "run.file.view" in _text(page)
 
 
 def test_manager_sees_the_dashboard_and_exports_excel(world: World, page_as, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,6 @@ from caserobot.settings import Settings
 
 __all__ = [
     "CSP",
-    "DOCS_CSP",
     "MIN_SECRET_KEY_LENGTH",
     "ROBOT_OUTPUT_CSP",
     "SECRET_KEY_FILE",
@@ -36,18 +35,19 @@ __all__ = [
 SECRET_KEY_FILE = "web-secret-key"  # nosec B105  # the key file's name, not a key
 MIN_SECRET_KEY_LENGTH = 32
 
-#: Every page: only this origin's files, no inline script or style, no framing.
+#: Every page, /api/docs (Swagger UI from local files, started by /static/swagger-init.js)
+#: included: only this origin's files, no inline script or style, no framing.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-#: /api/docs: Swagger UI (local files) sets style attributes in the markup it renders.
-DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 #: Robot Framework's log.html / report.html are self-contained pages with inline scripts and
-#: styles. They run sandboxed: an opaque origin without the session cookie, no network.
+#: styles, and their templates need eval. They run sandboxed: an opaque origin without the
+#: session cookie, and no network at all (default-src 'none').
 ROBOT_OUTPUT_CSP = (
-    "sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline'; "
+    "sandbox allow-scripts allow-popups; default-src 'none'; "
+    "script-src 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 )
 _STATIC_PREFIXES = ("/static/", "/static-docs/")
@@ -97,8 +97,7 @@ async def security_headers(request: Request, call_next: Any) -> Response:
     """Headers on every response; ``Cache-Control: no-store`` on all but the static files."""
     response: Response = await call_next(request)
     path = request.url.path
-    csp = DOCS_CSP if path == "/api/docs" else CSP
-    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
