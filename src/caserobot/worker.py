@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from caserobot import casework, gate, registry
+from caserobot.canary import CanaryGuard
 from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
 from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
@@ -28,6 +29,7 @@ from caserobot.exceptions import (
     LegacyTimeout,
     NoFreeSeat,
     ReasonCode,
+    UnexpectedScreen,
     is_transient,
 )
 from caserobot.legacy import browser as chromium
@@ -167,13 +169,21 @@ class RobotWorker:
         self._probing = False  # one seat at a time tries a system that was down
         self._gate_checked_at = float("-inf")
         self._gate_reason: str | None = None
+        # UI-drift canary (issue 13, caserobot.canary): screens checked before any claim.
+        self.canary = CanaryGuard(queue.sessions, case_type, self.progress)
 
     async def run(self) -> WorkerStats:
         started = time.perf_counter()
         pw, browser = await chromium.launch(self.settings.browser)
         systems = make_systems(self.settings, self.counter, self.breakers)
         try:
-            for session in await self._open_sessions(browser):
+            opened = await self._open_sessions(browser)
+            # UI-drift canary (issue 13): a changed screen starts no seat; the robot is paused.
+            if (stop := await self.canary.before_batch(opened[0])) is not None:
+                self.stats.stopped_reason = stop
+                self._sessions.extend(opened)  # logged out below
+                opened = []
+            for session in opened:
                 self._start_seat(session, systems)
             self.stats.startup_s = time.perf_counter() - started
             self.progress("started", {"seats": len(self._sessions), "mode": self.mode})
@@ -344,6 +354,8 @@ class RobotWorker:
         (:func:`caserobot.gate.gate`; items stay waiting for the next run), or when a system
         has been down for longer than ``outage_wait_s``.
         """
+        if (stop := await self.canary.hold()) is not None:  # UI-drift canary (issue 13)
+            return stop
         if (closed := await self._gate_closed()) is not None:
             return closed
         while down := self.breakers.open_ones():
@@ -428,6 +440,7 @@ class RobotWorker:
         self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
     ) -> None:
         async def mark_step(step: str) -> None:
+            await self.canary.before_write()  # UI-drift canary (issue 13): none after a change
             await asyncio.to_thread(self.queue.mark_step, item.id, owner, step)
 
         ctx = WorkContext(
@@ -466,10 +479,13 @@ class RobotWorker:
             self.stats.business_exceptions += 1
             self._emit("business_exception", item, started, reason=exc.reason.value)
         except Exception as exc:  # the one boundary: unknown errors are application errors
+            recheck = isinstance(exc, UnexpectedScreen) and self.canary.saw_unexpected()
             exc, state = await self._application_error(item, owner, exc, ctx)
             self.stats.application_errors += 1 if state == "abandoned" else 0
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(session)
+            if recheck:  # UI-drift canary (issue 13): one re-check per run
+                await self.canary.after_unexpected(session)
         else:
             if isinstance(result, Decided):
                 await asyncio.to_thread(
@@ -553,6 +569,7 @@ class RobotWorker:
             self.stats.actions_failed += 1
             self._emit("action_failed", item, started, error=mask(str(exc)))
         except Exception as exc:  # the one boundary, as in _process
+            recheck = isinstance(exc, UnexpectedScreen) and self.canary.saw_unexpected()
             exc, state = await self._application_error(item, owner, exc)
             if state == "abandoned":
                 await asyncio.to_thread(
@@ -561,6 +578,8 @@ class RobotWorker:
                 self.stats.actions_failed += 1
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(ctx.session)
+            if recheck:  # UI-drift canary (issue 13)
+                await self.canary.after_unexpected(ctx.session)
         else:
 
             def record(session: Any) -> Any:

@@ -1,3 +1,13 @@
 """Imports every command module so that each registers itself on the app."""
 
-from caserobot.cli import audit, decide, demo, run, schedules, serve, users, views  # noqa: F401
+from caserobot.cli import (  # noqa: F401
+    audit,
+    canary,
+    decide,
+    demo,
+    run,
+    schedules,
+    serve,
+    users,
+    views,
+)

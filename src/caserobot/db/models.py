@@ -314,3 +314,41 @@ class AccessLogRow(Base):
     case_ref: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
     client: Mapped[str | None] = mapped_column(String(100))
+
+
+# -- UI-drift canary (issue 13, migration 0006): accepted screen layouts per robot --------
+
+CANARY_STATUSES = ("ok", "changed")
+
+
+class CanaryScreenRow(Base):
+    """A screen's accepted layout for one robot: the features its page object relies on."""
+
+    __tablename__ = "canary_screens"
+    __table_args__ = (Index("ix_canary_screens_robot_screen", "robot", "screen", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    robot: Mapped[str] = mapped_column(String(100))
+    screen: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_by: Mapped[str] = mapped_column(String(100))
+
+
+class CanaryStateRow(Base):
+    """One robot's canary: the last check, the changes it found, the screens as seen."""
+
+    __tablename__ = "canary_states"
+    __table_args__ = (CheckConstraint(_one_of("status", CANARY_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    robot: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    message: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[list[Any]] = mapped_column(default=list)  # [{screen, title, findings}]
+    observed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # screen -> structure
+    samples: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids the screens were read with
+    detected_at: Mapped[datetime | None]
+    checked_at: Mapped[datetime | None]
+    check_ms: Mapped[int | None] = mapped_column(Integer)

@@ -218,6 +218,10 @@ def render(
         "path": request.url.path,
         **(context or {}),
     }
+    if user is not None and user.role == "admin":  # UI-drift canary banner (issue 13)
+        from caserobot.web.routes.canary import banner
+
+        full["canary_alerts"] = banner(get_db(request))
     return templates.TemplateResponse(request, template, full, status_code=status_code)
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from caserobot.web.routes import admin, admin_api, admin_users, auth, casework, dashboard, schedules
+from caserobot.web.routes import (
+    admin,
+    admin_api,
+    admin_users,
+    auth,
+    canary,
+    casework,
+    dashboard,
+    schedules,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -17,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     admin_api.router,
     *(schedules.router, schedules.api_router),
     *(dashboard.router, dashboard.api_router),
+    canary.router,  # UI-drift canary (issue 13)
 ]
