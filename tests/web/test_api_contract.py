@@ -16,6 +16,7 @@ figures (requests, operations, failures per check) printed in the test's output.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -41,7 +44,7 @@ from caserobot.db import Database
 from caserobot.queue import WorkQueue
 from caserobot.settings import Settings
 from tests.utils.casework import refer
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, login
 
 #: Generated requests per operation and role (20 operations x 2 roles x this in all).
 MAX_EXAMPLES = 10
@@ -216,3 +219,31 @@ def test_every_api_operation_keeps_its_contract_as_admin_and_caseworker(contract
     seen = {status for (_, status) in tally.statuses}
     assert {200, 201, 403, 404, 409, 422} <= seen, sorted(seen)  # the run reached them
     assert not tally.failures, tally.summary()
+
+
+def test_an_absurd_id_in_any_path_is_refused_not_a_server_error(app: FastAPI) -> None:
+    """Every route with an integer in its path, pages and API, as admin and as caseworker:
+    an id beyond the database's integers is a 4xx, never a 500 (it was an OverflowError)."""
+    absurd = str(2**70)
+    checked = []
+    for user in ("admin", "skolskjuts"):
+        with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+            csrf = login(client, user)
+            for route in iter_route_contexts(app.routes):
+                original = route.original_route
+                if not isinstance(original, APIRoute) or not route.path_format:
+                    continue
+                params = original.dependant.path_params
+                ints = {p.name for p in params if p.field_info.annotation is int}
+                if not ints:
+                    continue
+                path = re.sub(
+                    r"\{([^}:]+)(:[^}]*)?\}",
+                    lambda m, ints=ints: absurd if m[1] in ints else "x",
+                    route.path_format,
+                )
+                for method in sorted((route.methods or set()) - {"HEAD"}):
+                    response = client.request(method, path, headers={"X-CSRF-Token": csrf})
+                    checked.append(f"{user} {method} {path}: {response.status_code}")
+                    assert response.status_code < 500, checked[-1]
+    assert len(checked) >= 20, checked

@@ -16,6 +16,7 @@ from caserobot.db import Database
 from caserobot.exceptions import ApplicationException, InputError
 from caserobot.registry import NotRegistered
 from caserobot.users import User
+from caserobot.web.contract import RowId
 from caserobot.web.deps import client_of, flash, get_db, log_access, render, require_roles
 from caserobot.web.routes.admin_api import (
     LegacySystemOut,
@@ -164,14 +165,14 @@ def runs(request: Request, db: Db, robot: str | None = None) -> Response:
 
 
 @router.get("/runs/{run_id}")
-def run(request: Request, run_id: int, db: Db) -> Response:
+def run(request: Request, run_id: RowId, db: Db) -> Response:
     detail = run_detail(db, run_id)
     log_access(request, "run.view", f"run:{run_id}", detail=f"{len(detail.items)} ärenden")
     return _page(request, "admin/run.html", {"run": detail})
 
 
 @router.post("/runs/{run_id}/retry-failed")
-def retry_failed(request: Request, run_id: int, db: Db, user: Admin) -> Response:
+def retry_failed(request: Request, run_id: RowId, db: Db, user: Admin) -> Response:
     found = registry.get_run(db.sessions, run_id)
     if found is None:
         raise HTTPException(404, f"Det finns ingen körning {run_id}.")
@@ -183,7 +184,7 @@ def retry_failed(request: Request, run_id: int, db: Db, user: Admin) -> Response
 
 
 @router.get("/runs/{run_id}/files/{filename}")
-def run_file(request: Request, run_id: int, filename: str, db: Db) -> Response:
+def run_file(request: Request, run_id: RowId, filename: str, db: Db) -> Response:
     path = administration.run_file(db.sessions, run_id, filename)
     if path is None:
         raise HTTPException(404)

@@ -81,7 +81,7 @@ def queue_page(request: Request, user: Caseworker, db: Db, reason: str = "") -> 
 
 
 @router.get("/{item_id}")
-def item_page(request: Request, item_id: int, user: Caseworker, db: Db) -> Response:
+def item_page(request: Request, item_id: RowId, user: Caseworker, db: Db) -> Response:
     detail = _item(request, db, item_id, user)
     context = {
         "item": detail,
@@ -93,7 +93,7 @@ def item_page(request: Request, item_id: int, user: Caseworker, db: Db) -> Respo
 
 
 @router.post("/{item_id}/accept")
-def accept_form(request: Request, item_id: int, user: Caseworker, db: Db) -> Response:
+def accept_form(request: Request, item_id: RowId, user: Caseworker, db: Db) -> Response:
     return _act_page(
         request,
         item_id,
@@ -106,7 +106,7 @@ def accept_form(request: Request, item_id: int, user: Caseworker, db: Db) -> Res
 @router.post("/{item_id}/decide")
 def decide_form(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: Caseworker,
     db: Db,
     outcome: Annotated[str, Form()] = "",
@@ -131,7 +131,7 @@ def decide_form(
 @router.post("/{item_id}/request-completion")
 def completion_form(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     user: Caseworker,
     db: Db,
     message: Annotated[str, Form()] = "",
