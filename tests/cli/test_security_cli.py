@@ -75,10 +75,10 @@ def test_users_protected_grants_and_withdraws(var: Path) -> None:
     database = open_database(f"sqlite:///{var / 'caserobot.db'}")
     try:
         assert users.get_user(database.sessions, "anna").may_view_protected
+        assert "(skyddade)" in _run(var, "users", "list").stdout
         assert _run(var, "users", "protected", "anna", "--deny").returncode == 0
         assert not users.get_user(database.sessions, "anna").may_view_protected
     finally:
         database.dispose()
     unknown = _run(var, "users", "protected", "ingen", "--allow")
     assert unknown.returncode == 2 and "ingen" in unknown.stderr
-    assert "Skyddade" in _run(var, "users", "list").stdout

@@ -104,22 +104,23 @@ def add(
 
 @users_app.command("list")
 def list_() -> None:
-    """List the users with role, units, status and last login."""
+    """List the users with role, units, status and last login.
+
+    "(skyddade)" after the role: may open items with protected identity.
+    """
     from caserobot import users
 
     table = Table(title="Användare", title_justify="left")
-    columns = ("Användarnamn", "Namn", "Roll", "Enheter", "Aktiv", "Skyddade", "Senast inloggad")
-    for col in columns:
+    for col in ("Användarnamn", "Namn", "Roll", "Enheter", "Aktiv", "Senast inloggad"):
         table.add_column(col)
     for u in users.list_users(_sessions()):
         last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "–"
         table.add_row(
             u.username,
             u.display_name,
-            users.ROLE_LABELS[u.role],
+            users.ROLE_LABELS[u.role] + (" (skyddade)" if u.may_view_protected else ""),
             ", ".join(u.units) or "–",
             "ja" if u.active else "nej",
-            "ja" if u.may_view_protected else "nej",
             last,
         )
     Console().print(table)
