@@ -26,3 +26,8 @@ bench: bootstrap
 
 clean:
 	rm -rf var
+
+# The real path under faults (benchmarks/chaos.py; docs/benchmarks.md, "Chaos").
+.PHONY: chaos
+chaos: bootstrap
+	.venv/bin/python benchmarks/chaos.py $(ARGS)

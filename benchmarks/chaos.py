@@ -243,15 +243,19 @@ class Prefect:
         return found
 
     def kill_robot(self) -> int:
-        """SIGKILL each robot process and everything under it (Chromium, the driver)."""
+        """SIGKILL one robot process (the oldest) and everything under it (Chromium, the
+        driver); the flow run's process lives on and Prefect retries its robot task."""
+        robots = sorted(self.robot_processes(), key=_created)
+        if not robots:
+            return 0
+        family = [robots[0]]
+        with _suppress():
+            family += robots[0].children(recursive=True)
         killed = 0
-        for robot in self.robot_processes():
+        for proc in family:
             with _suppress():
-                family = [robot, *robot.children(recursive=True)]
-                for proc in family:
-                    with _suppress():
-                        proc.send_signal(signal.SIGKILL)
-                        killed += 1
+                proc.send_signal(signal.SIGKILL)
+                killed += 1
         return killed
 
     def kill_worker(self) -> int:
@@ -284,6 +288,13 @@ class Prefect:
                         self.killed_runs.add(run_id)
         self.worker = None
         return len(family)
+
+
+def _created(proc: psutil.Process) -> float:
+    try:
+        return float(proc.create_time())
+    except psutil.Error:
+        return float("inf")
 
 
 class _suppress:
@@ -553,6 +564,9 @@ def check(args: argparse.Namespace, standins: Standins, queue: Any,
         "wrong_writes": len(wrong),
         "terminal": not not_terminal,
         "items_by_state": dict(states),
+        # Items still in the queue (new or waiting for a retry): behind a paused robot they
+        # wait for an administrator, which the JSON shows with robot_paused.
+        "waiting": sum(states[s] for s in ("new", "application_exception")),
         "lost_applications": lost[:20],
         "duplicate_writes": dupes[:20],
         "wrong_write_details": wrong[:20],
