@@ -164,3 +164,16 @@ def test_the_migration_chains_rows_written_before_it(empty_db_url) -> None:  # t
         assert check.ok and check.checked == 4
     finally:
         engine.dispose()
+
+
+def test_checking_only_the_newest_rows(db) -> None:  # type: ignore[no-untyped-def]
+    _write(db, 6)
+    ids = sorted(e.id for e in audit.entries(db.sessions))
+    assert audit.verify(db.sessions, last=3).checked == 3
+    with db.engine.begin() as conn:
+        for statement in ALLOW_UPDATE[db.backend]:
+            conn.execute(text(statement))
+        conn.execute(text("UPDATE audit_log SET actor = 'm' WHERE id = :id"), {"id": ids[1]})
+    assert audit.verify(db.sessions, last=3).ok  # the change is older than what was checked
+    assert audit.verify(db.sessions).first_broken_id == ids[1]
+    assert audit.verify(db.sessions, last=5).first_broken_id == ids[1]

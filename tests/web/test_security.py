@@ -303,3 +303,21 @@ def test_no_template_or_docs_page_needs_inline_script(client, login) -> None:
     assert docs.status_code == 200
     assert "<script>" not in docs.text and 'src="/static/swagger-init.js"' in docs.text
     assert client.get("/static/swagger-init.js").status_code == 200
+
+
+# -- 9. the audit page shows whether the hash chain is whole ------------------------------
+
+
+def test_the_audit_page_shows_a_broken_chain(client, login, web_db) -> None:
+    from sqlalchemy import text
+
+    login(client, "admin")
+    page = client.get("/admin/audit")
+    assert "Hashkedjan är hel" in page.text and "Kontrollera hela loggen" in page.text
+    first = min(e.id for e in audit.entries(web_db.sessions))
+    with web_db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = :id"), {"id": first})
+    for url in ("/admin/audit", "/admin/audit?full=1"):
+        assert f"Hashkedjan är bruten vid post {first}" in client.get(url).text, url
+    assert client.get("/api/audit/verify").json()["first_broken_id"] == first
