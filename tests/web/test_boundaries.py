@@ -97,6 +97,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/admin/users/{username}/active"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/access-log"): ADMIN,
+    ("GET", "/admin/canary"): ADMIN,
+    ("POST", "/admin/canary/{name}/accept"): ADMIN,
     ("GET", "/admin/schedules"): ADMIN,
     ("POST", "/admin/schedules"): ADMIN,
     ("POST", "/admin/schedules/{name}/{action}"): ADMIN,
