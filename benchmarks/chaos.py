@@ -82,6 +82,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="case system on layout v2 before the run (the canary must pause)")
     ap.add_argument("--seed", type=int, default=1, help="applications and fault RNG")
     ap.add_argument("--seats", type=int, default=4, help="case-system seat licences")
+    ap.add_argument("--ui-latency-ms", type=_count, default=150,
+                    help="latency of every case-system page (as in throughput.py)")
+    ap.add_argument("--api-latency-ms", type=_count, default=80,
+                    help="latency of every register and e-service call")
     ap.add_argument("--lease-s", type=int, default=30, help="work-item lease (a killed robot's "
                     "items are taken again after it)")
     ap.add_argument("--time-limit-s", type=float, default=None,
@@ -340,7 +344,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         # Both take tens of seconds on a busy machine: side by side.
         with ThreadPoolExecutor(2) as pool:
             futures = {
-                "standins": pool.submit(start_standins, settings, seats=args.seats),
+                "standins": pool.submit(
+                    start_standins, settings, seats=args.seats,
+                    ui_latency_ms=args.ui_latency_ms, api_latency_ms=args.api_latency_ms,
+                ),
                 "server": pool.submit(start_prefect_server, settings, port=_free_port()),
             }
             errors = []
@@ -423,7 +430,8 @@ def _run(args: argparse.Namespace, settings: Any, standins: Standins, prefect: P
     robot_kills = schedule_thresholds(args.kill_robot, 0.05, 0.45)
     worker_kills = schedule_thresholds(args.kill_worker, 0.5, 0.9)
     outage_at = 0.45 if args.outage_s else None
-    done = {"robot_kills": 0, "worker_kills": 0, "triggers": 0, "outage_started_s": None}
+    done: dict[str, Any] = {"robot_kills": 0, "worker_kills": 0, "triggers": 0,
+                            "outage_started_s": None, "events": []}
     t0 = time.monotonic()
     paused = False
     finished_at: float | None = None
@@ -431,7 +439,6 @@ def _run(args: argparse.Namespace, settings: Any, standins: Standins, prefect: P
     while time.monotonic() - t0 < args.time_limit_s:
         counts = _counts(queue, robots)
         terminal_n = sum(n for s, n in counts.items() if s not in RUNNING)
-        share = terminal_n / total
         paused = any(_paused(registry, db, r) for r in robots)
         if terminal_n >= total and sum(counts.values()) >= total:
             finished_at = finished_at or time.monotonic()
@@ -446,26 +453,29 @@ def _run(args: argparse.Namespace, settings: Any, standins: Standins, prefect: P
                     prefect.trigger(robot)
                     done["triggers"] += 1
                     log(f"run now: {robot} (run {done['triggers']})")
-        if outage_at is not None and share >= outage_at and done["outage_started_s"] is None:
-            standins.post("case_system", "outage", {"seconds": args.outage_s})
-            done["outage_started_s"] = round(time.monotonic() - t0, 1)
-            log(f"case system down for {args.outage_s:.0f} s")
-        kill_robot_due = done["robot_kills"] < len(robot_kills) and share >= robot_kills[
-            done["robot_kills"]]
-        if kill_robot_due and _robot_busy(prefect) and prefect.kill_robot():
-            done["robot_kills"] += 1
-            log(f"killed the robot's process tree ({done['robot_kills']}/{args.kill_robot})")
-        kill_worker_due = done["worker_kills"] < len(worker_kills) and share >= worker_kills[
-            done["worker_kills"]]
-        if kill_worker_due and _robot_busy(prefect):
-            n = prefect.kill_worker()
-            done["worker_kills"] += 1
-            log(f"killed the worker and {n - 1} processes under it; starting a new worker")
-            prefect.start_worker()
+            share = terminal_n / total
+            progress = (t0, terminal_n, total)
+            mid_run = counts.get("in_progress", 0) > 0 and bool(prefect.robot_processes())
+            if outage_at is not None and share >= outage_at and done["outage_started_s"] is None:
+                standins.post("case_system", "outage", {"seconds": args.outage_s})
+                done["outage_started_s"] = round(time.monotonic() - t0, 1)
+                _event(done, progress, f"case system down for {args.outage_s:g} s")
+            n = done["robot_kills"]
+            due = n < len(robot_kills) and share >= robot_kills[n] and mid_run
+            if due and prefect.kill_robot():
+                done["robot_kills"] += 1
+                _event(done, progress, f"killed a robot's process tree ({n + 1}/{args.kill_robot})")
+            n = done["worker_kills"]
+            if n < len(worker_kills) and share >= worker_kills[n] and mid_run:
+                gone = prefect.kill_worker()
+                done["worker_kills"] += 1
+                _event(done, progress, f"killed the worker and {gone - 1} processes under it "
+                       f"({n + 1}/{args.kill_worker}); starting a new worker")
+                prefect.start_worker()
         if time.monotonic() - last_report > 15:
             last_report = time.monotonic()
             log(f"items {dict((k, v) for k, v in counts.items() if v)}")
-        time.sleep(0.5)
+        time.sleep(0.3)
     elapsed = (finished_at or time.monotonic()) - t0
     standins.wait_up_and_settled()
     result = check(args, standins, queue, submitted, ledger_mark)
@@ -486,12 +496,20 @@ def _run(args: argparse.Namespace, settings: Any, standins: Standins, prefect: P
         "flow_runs": done["triggers"],
         "flow_run_states": dict(run_states),
         "outage_started_s": done["outage_started_s"],
+        "events": done["events"],
         "robot_paused": paused,
         "timed_out": finished_at is None and not paused,
         "args": {k: v for k, v in vars(args).items() if k != "keep"},
         "settings": robot_env(args),
     })
     return result
+
+
+def _event(done: dict[str, Any], progress: tuple[float, int, int], what: str) -> None:
+    t0, terminal_n, total = progress
+    done["events"].append({"what": what, "at_s": round(time.monotonic() - t0, 1),
+                           "terminal_share": round(terminal_n / total, 3)})
+    log(f"{what} ({terminal_n}/{total} terminal)")
 
 
 def _counts(queue: Any, robots: list[str]) -> dict[str, int]:
@@ -509,16 +527,6 @@ def _unfinished(queue: Any, robot: str) -> bool:
 def _paused(registry: Any, db: Any, robot: str) -> bool:
     row = registry.get_robot(db.sessions, robot)
     return row is not None and row.status == "paused"
-
-
-def _robot_busy(prefect: Prefect) -> bool:
-    """A robot process has run for a few seconds (past Chromium's start and the logins)."""
-    now = time.time()
-    for proc in prefect.robot_processes():
-        with _suppress():
-            if now - proc.create_time() > 8:
-                return True
-    return False
 
 
 def check(args: argparse.Namespace, standins: Standins, queue: Any,
