@@ -121,8 +121,6 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/dashboard"): DASHBOARD,
     ("GET", "/dashboard/export.xlsx"): DASHBOARD,
     ("GET", "/api/dashboard"): DASHBOARD,
-    ("GET", "/admin/canary"): ADMIN,
-    ("POST", "/admin/canary/{name}/accept"): ADMIN,
 }
 #: Routes that ask Prefect's server: their allowed GETs are covered by the schedule tests.
 PREFECT_BACKED = {"/admin/schedules", "/api/schedules", "/api/credentials"}
