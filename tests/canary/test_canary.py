@@ -201,3 +201,20 @@ def test_overhead_of_a_check(fresh_standins, sqlite_db, monkeypatch):  # type: i
         print(f"\ncanary check {case_type}: {len(canary.SCREEN_SETS[case_type].screens)} "
               f"screens, median {times[2]:.0f} ms (min {times[0]:.0f}, max {times[-1]:.0f})")
         assert times[2] < 2000
+
+
+def test_a_first_run_on_a_changed_layout_writes_nothing(fresh_standins, sqlite_db, monkeypatch):  # type: ignore[no-untyped-def]
+    """No layout accepted yet (a new robot, or benchmarks/chaos.py --layout-change): what the
+    page objects rely on is missing, so the very first run pauses before any write."""
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    robot = _register(sqlite_db, EB)
+    waiting = _generate(fresh_standins, EB, 4, seed=13)
+    fresh_standins.configure("case_system", layout_variant="v2")
+    stats = run_engine(settings, WorkQueue(sqlite_db.sessions), case_type=EB)
+    assert _writes(fresh_standins) == [] and stats.processed == 0
+    assert registry.get_robot(sqlite_db.sessions, robot).status == "paused"
+    items = WorkQueue(sqlite_db.sessions).items(case_type=EB)
+    assert sorted(i.application_id for i in items if i.state == "new") == sorted(waiting)
+    state = canary.state(sqlite_db.sessions, robot)
+    assert state is not None and state.status == "changed" and state.screens_accepted == 0
+    assert "hushållssidan" in {c["title"] for c in state.changes}
