@@ -252,7 +252,12 @@ def run_case_robot(
         try:
             intake_stats = intake_task(manifest["case_type"], run.id)
             robot_stats = robot_task(robot_name, run.id, seats, mode, as_of)
-            report = report_task(robot_name, run.id, robot_stats.get("output_dir"))
+            extra = {
+                k: robot_stats[k]
+                for k in ("stopped_reason", "transient_errors", "seats_opened")
+                if k in robot_stats
+            }
+            report = report_task(robot_name, run.id, robot_stats.get("output_dir"), extra)
         except BaseException:  # also a cancelled flow run: the run must not stay "running"
             registry.finish_run(db.sessions, run.id, status="failed", stats={}, output_dir=None)
             raise

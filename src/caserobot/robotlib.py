@@ -90,4 +90,28 @@ class CaseRobot:
         except CaseRobotError as exc:
             raise Failure(str(exc)) from None
         logger.console(f"{case_type}: {json.dumps(stats, ensure_ascii=False)}")
+        _save_stats(stats)
+        if stats.get("stopped_reason"):
+            logger.warn(f"Körningen slutade med ärenden kvar: {stats['stopped_reason']}")
+        if stats.get("seat_failures"):
+            failures = stats["seat_failures"]
+            raise Failure(f"{len(failures)} robotplatser stoppade av fel: {failures[0]}")
         return stats
+
+
+#: The worker's statistics, beside output.xml, for the flow's run record.
+STATS_FILE = "worker-stats.json"
+
+
+def _save_stats(stats: dict[str, Any]) -> None:
+    from pathlib import Path
+
+    from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+
+    try:
+        out = BuiltIn().get_variable_value("${OUTPUT_DIR}")
+    except RobotNotRunningError:
+        return
+    if out:
+        path = Path(str(out)) / STATS_FILE
+        path.write_text(json.dumps(stats, ensure_ascii=False, default=str), encoding="utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import os
 import signal
 import subprocess  # nosec B404  # runs Robot Framework as a child process
@@ -117,12 +118,21 @@ def run_robot(
             proc.returncode, output_dir, "CRASHED", error=f"output.xml kan inte läsas ({exc})"
         )
     stats = result.statistics.total
-    return RobotRunResult(
-        proc.returncode,
-        output_dir,
-        result.suite.status,
-        {"tasks_passed": stats.passed, "tasks_failed": stats.failed},
-    )
+    summary: dict[str, object] = {"tasks_passed": stats.passed, "tasks_failed": stats.failed}
+    summary.update(_worker_stats(output_dir))
+    return RobotRunResult(proc.returncode, output_dir, result.suite.status, summary)
+
+
+def _worker_stats(output_dir: Path) -> dict[str, object]:
+    """What the robot engine reported beside output.xml: why it stopped with items left,
+    seats that failed, system failures met (see ``robotlib.STATS_FILE``)."""
+    path = output_dir / "worker-stats.json"
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    keys = ("stopped_reason", "seat_failures", "transient_errors", "seats_opened")
+    return {k: stats[k] for k in keys if stats.get(k)}
 
 
 def _die_with_parent(parent: int) -> None:

@@ -42,6 +42,9 @@ def test_robot_processes_the_queue_and_its_log_shows_it(
     ]
     assert any(msg.startswith("decided:") for msg in messages)
     assert_nothing_lost_nothing_twice(fresh_standins, queue, generated["ids"])
+    # The engine's own figures travel beside output.xml to the run record.
+    assert (tmp_path / "out" / "worker-stats.json").exists()
+    assert result.stats["seats_opened"] == 2 and "stopped_reason" not in result.stats
 
 
 def test_robot_fails_clearly_when_the_case_system_is_down(platform_settings, tmp_path, monkeypatch):
@@ -53,6 +56,8 @@ def test_robot_fails_clearly_when_the_case_system_is_down(platform_settings, tmp
         env={
             **isolated_env(platform_settings),
             "CASEROBOT_CASE_SYSTEM__BASE_URL": "http://127.0.0.1:9",
+            # A system that is down is waited for (600 s by default) before the run gives up.
+            "CASEROBOT_WORK__OUTAGE_WAIT_S": "3",
         },
     )
     assert result.status == "FAIL"

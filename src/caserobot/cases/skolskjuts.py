@@ -8,6 +8,7 @@ from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.cases.writeback import settle, settle_deadline, write_once
 from caserobot.exceptions import (
     BusinessException,
+    InputError,
     ReasonCode,
     UnexpectedScreen,
     WriteOutcomeUnknown,
@@ -63,7 +64,10 @@ class SkolskjutsHandler:
         }
         if alternating and len(distances) < 2:  # second guardian protected: no address
             inputs["second_address_walking_distance_m"] = 0
-        decision = rules.decide(CASE_TYPE, inputs, ctx.as_of)
+        try:
+            decision = rules.decide(CASE_TYPE, inputs, ctx.as_of)
+        except InputError as exc:  # a register's value the rules' contract refuses
+            raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
         if decision.outcome == "refer":
             return Referred(
                 reason_codes=list(decision.reason_codes),
