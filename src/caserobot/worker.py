@@ -29,7 +29,6 @@ from caserobot.exceptions import (
     LegacyTimeout,
     NoFreeSeat,
     ReasonCode,
-    UnexpectedScreen,
     is_transient,
 )
 from caserobot.legacy import browser as chromium
@@ -479,13 +478,11 @@ class RobotWorker:
             self.stats.business_exceptions += 1
             self._emit("business_exception", item, started, reason=exc.reason.value)
         except Exception as exc:  # the one boundary: unknown errors are application errors
-            recheck = isinstance(exc, UnexpectedScreen) and self.canary.saw_unexpected()
+            exc = await self.canary.classify(exc, session)  # UI-drift canary (issue 13)
             exc, state = await self._application_error(item, owner, exc, ctx)
             self.stats.application_errors += 1 if state == "abandoned" else 0
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(session)
-            if recheck:  # UI-drift canary (issue 13): one re-check per run
-                await self.canary.after_unexpected(session)
         else:
             if isinstance(result, Decided):
                 await asyncio.to_thread(
@@ -569,7 +566,7 @@ class RobotWorker:
             self.stats.actions_failed += 1
             self._emit("action_failed", item, started, error=mask(str(exc)))
         except Exception as exc:  # the one boundary, as in _process
-            recheck = isinstance(exc, UnexpectedScreen) and self.canary.saw_unexpected()
+            exc = await self.canary.classify(exc, ctx.session)  # UI-drift canary (issue 13)
             exc, state = await self._application_error(item, owner, exc)
             if state == "abandoned":
                 await asyncio.to_thread(
@@ -578,8 +575,6 @@ class RobotWorker:
                 self.stats.actions_failed += 1
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
             await self._recover_session(ctx.session)
-            if recheck:  # UI-drift canary (issue 13)
-                await self.canary.after_unexpected(ctx.session)
         else:
 
             def record(session: Any) -> Any:

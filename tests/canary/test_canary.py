@@ -154,12 +154,19 @@ def test_a_layout_change_mid_run_stops_the_writes(fresh_standins, sqlite_db, mon
           f"{untouched} of {len(submitted)}; "
           f"stopped: {stats.stopped_reason!r:.60}")  # type: ignore[attr-defined]
     assert after["decision"] == 0 and after["case_created"] == 0, after
-    assert late["done"] == 0 and late["business_exception"] == 0, "no wrong referral"
+    assert late["business_exception"] == 0, "no wrong referral from a changed screen"
+    before = {e["extern_ref"] for e in fresh_standins.ledger("case_system")
+              if e["kind"] == "decision" and e["seq"] <= seq}
+    assert all(i.application_id in before for i in items
+               if i.state == "done" and i.finished_at and i.finished_at > switched_at)
     assert registry.get_robot(sqlite_db.sessions, robot).status == "paused"
     assert stats.stopped_reason and "skärmar har ändrats" in stats.stopped_reason  # type: ignore[attr-defined]
     assert untouched > 0, "the robot stopped claiming"
     assert {i.state for i in items} <= {"done", "business_exception", "new",
                                         "application_exception"}
+    caught = [i for i in items if i.state == "application_exception"]
+    assert all(i.attempts == 0 and "skärmar har ändrats" in (i.last_error or "")
+               for i in caught), "items caught in the change wait without using an attempt"
     [entry] = audit.entries(sqlite_db.sessions, action_prefix="canary.layout_changed")
     assert "elevsidan" in entry.after["screens"]
 

@@ -9,6 +9,7 @@ from typing import Any
 from caserobot.canary._check import check
 from caserobot.canary._model import SCREEN_SETS, CanaryResult, LayoutChanged
 from caserobot.canary._store import Sessions, robots_for
+from caserobot.exceptions import UnexpectedScreen
 from caserobot.legacy.casesystem import pages
 from caserobot.personnummer import mask
 
@@ -16,8 +17,8 @@ from caserobot.personnummer import mask
 class CanaryGuard:
     """The canary as the robot engine uses it (one per run).
 
-    :meth:`before_batch` once the seats are open; :meth:`after_unexpected` on an item's
-    unexpected screen (one check per run); :meth:`hold` before each claim and
+    :meth:`before_batch` once the seats are open; :meth:`classify` on an item's error
+    (an unexpected screen: one check per run); :meth:`hold` before each claim and
     :meth:`before_write` before each write: they wait while a check runs and stop the robot
     once a check has found a change.
     """
@@ -58,6 +59,27 @@ class CanaryGuard:
             return self.stop_reason
         finally:
             self._idle.set()
+
+    async def classify(self, exc: Exception, session: Any) -> Exception:
+        """An item's error as the engine should record it.
+
+        An unexpected screen makes the canary check again (once per run; a later one waits
+        for that check). If the screens changed, the error is the system's, not the
+        item's: :class:`LayoutChanged`, so the item waits without using an attempt.
+        """
+        if not isinstance(exc, UnexpectedScreen) or self.screens is None:
+            return exc
+        if self.saw_unexpected():
+            await self.after_unexpected(session)
+        else:
+            await self._idle.wait()
+        if self.stop_reason is None:
+            return exc
+        return LayoutChanged(
+            f"{exc.detail} (ärendesystemets skärmar har ändrats; ärendet väntar)",
+            system=exc.system,
+            step=exc.step,
+        )
 
     async def hold(self) -> str | None:
         await self._idle.wait()
