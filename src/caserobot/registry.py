@@ -54,6 +54,7 @@ __all__ = [
     "mark_crashed_runs",
     "register_legacy_system",
     "register_robot",
+    "report_system_health",
     "resolve_exception_item",
     "set_robot_status",
     "start_run",
