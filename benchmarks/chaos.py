@@ -107,8 +107,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def robot_env(args: argparse.Namespace) -> dict[str, str]:
-    """The settings that make a robot chaos-proof; printed, and in the JSON."""
-    return {
+    """The settings that make a robot chaos-proof; printed, and in the JSON.
+
+    A ``CASEROBOT_*`` variable already set in the environment wins (to try other values).
+    """
+    chosen = {
         "CASEROBOT_CASE_SYSTEM__TIMEOUT_S": "5",
         "CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S": "30",  # > slow_write_s 8: a slow save shows
         "CASEROBOT_CASE_SYSTEM__SEAT_WAIT_S": "120",
@@ -123,6 +126,7 @@ def robot_env(args: argparse.Namespace) -> dict[str, str]:
         "CASEROBOT_WORK__BREAKER_MAX_PROBE_S": "5",
         "CASEROBOT_WORK__OUTAGE_WAIT_S": str(int(max(60, 2 * args.outage_s))),
     }
+    return {key: os.environ.get(key, value) for key, value in chosen.items()}
 
 
 # Stand-in knobs (src/standins/README.md, "Fault injection").
