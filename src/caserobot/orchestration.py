@@ -40,6 +40,9 @@ from caserobot.robots import RobotManifest, load_manifest, run_robot
 from caserobot.runtime import isolated_env
 from caserobot.settings import Settings, get_settings
 
+#: Lease of a running robot's seat slots in Prefect's global concurrency limits (seconds).
+SLOT_LEASE_S = 60.0
+
 
 # The legacy systems caserobot knows, by the names robot manifests use.
 def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -191,8 +194,10 @@ def robot_task(
     variables = {"CASE_TYPE": manifest.case_type, "SEATS": seats, "MODE": mode, "RUN_ID": run_id}
     if as_of:
         variables["AS_OF"] = as_of
-    # The robot holds one slot of each seat-limited system per seat it opens.
-    with concurrency(limited, occupy=seats, timeout_seconds=3600):
+    # The robot holds one slot of each seat-limited system per seat it opens. The slots'
+    # lease is renewed while this process lives; if it dies (a worker killed with it), they
+    # free up within a minute rather than Prefect's default five.
+    with concurrency(limited, occupy=seats, timeout_seconds=3600, lease_duration=SLOT_LEASE_S):
         result = run_robot(manifest, output_dir, variables=variables, env=_child_env(settings))
     if result.status == "CRASHED":
         raise ApplicationException(
