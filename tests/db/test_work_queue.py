@@ -167,7 +167,10 @@ def test_an_expired_lease_lets_another_owner_reclaim_and_keeps_the_step(
 
     clock.advance(LEASE - 1)
     assert queue.claim(CT, "b", lease_seconds=LEASE) == []
-    assert queue.pending(CT) == 0
+    # Still pending while "a" holds it: "a" may have crashed, and a robot that starts now
+    # must wait for the lease to run out rather than end at once.
+    assert queue.pending(CT) == 1
+    assert queue.next_available_at(CT) == clock.now + timedelta(seconds=1)
     clock.advance(1)
     assert queue.pending(CT) == 1
     [again] = queue.claim(CT, "b", lease_seconds=LEASE)
