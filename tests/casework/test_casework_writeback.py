@@ -106,8 +106,8 @@ def test_caseworker_decisions_reach_the_case_system_exactly_once(
     assert all(robot_written[a] == 1 for a in robot_written)
 
 
-class SimulatedCrash(RuntimeError):
-    pass
+class SimulatedCrash(BaseException):
+    """The robot's process dies (not an error the robot could record and go on from)."""
 
 
 class CrashAfterWrite(WorkQueue):
