@@ -3,8 +3,8 @@
 The case system is the source of truth. Three rules keep a write exactly-once and honest:
 
 1. **Read back before writing.** A decision already on the case is compared field by field
-   with ours (outcome, motivering, author; for ekonomiskt bistånd also amount and month). If
-   it is ours, it is recorded as *recovered* and nothing is written. If it differs, or was
+   with ours (outcome, motivering, author; a case type may add fields, such as amount and
+   month). If it is ours, it is recorded as *recovered* and nothing is written. If it differs, or was
    made by someone else, it is never overwritten and never recorded as ours: the item goes
    to a caseworker with both decisions side by side (:func:`conflict`).
 2. **Mark before writing.** The item's step becomes ``writing…`` (and the queue notes when),

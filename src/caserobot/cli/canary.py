@@ -23,7 +23,7 @@ app.add_typer(canary_app, name="canary")
 
 @canary_app.command("check")
 def check(
-    robot: Annotated[str, typer.Argument(help="The robot, e.g. skolskjuts.")],
+    robot: Annotated[str, typer.Argument(help="The robot's name, as in 'caserobot robots'.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Read every screen the robot uses (reading only) and compare with the accepted layout.
@@ -54,7 +54,9 @@ def check(
 
 
 @canary_app.command("accept")
-def accept(robot: Annotated[str, typer.Argument(help="The robot, e.g. skolskjuts.")]) -> None:
+def accept(
+    robot: Annotated[str, typer.Argument(help="The robot's name, as in 'caserobot robots'.")],
+) -> None:
     """Accept the screens as last checked (once the page objects read them) and resume."""
     from caserobot import canary
     from caserobot.db import init_db
