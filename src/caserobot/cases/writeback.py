@@ -4,8 +4,9 @@ The case system is the source of truth. Three rules keep a write exactly-once an
 
 1. **Read back before writing.** A decision already on the case is compared field by field
    with ours (outcome, motivering, author; a case type may add fields, such as amount and
-   month). If it is ours, it is recorded as *recovered* and nothing is written. If it differs, or was
-   made by someone else, it is never overwritten and never recorded as ours: the item goes
+   month). If it is ours, it is recorded as *recovered* and nothing is written. If it
+   differs, or was made by someone else, it is never overwritten and never recorded as
+   ours: the item goes
    to a caseworker with both decisions side by side (:func:`conflict`).
 2. **Mark before writing.** The item's step becomes ``writing…`` (and the queue notes when),
    so a crash between the write and its record makes the next attempt read back.
