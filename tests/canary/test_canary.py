@@ -124,8 +124,9 @@ def test_a_changed_layout_pauses_the_robot_before_any_write(
 
 def test_a_layout_change_mid_run_stops_the_writes(fresh_standins, sqlite_db, monkeypatch):  # type: ignore[no-untyped-def]
     """The case system switches to v2 while the robot works: the first unexpected screen
-    makes the canary check again; the robot pauses and the items still in flight write
-    nothing more. Prints how many writes landed after the switch."""
+    makes the canary check again; the robot pauses and writes nothing more, beyond the one
+    write a seat may have read its screen for before the switch. Prints how many writes
+    landed after the switch."""
     settings = apply_standins_env(fresh_standins, monkeypatch)
     robot = _register(sqlite_db, "skolskjuts")
     queue = WorkQueue(sqlite_db.sessions)
@@ -153,12 +154,17 @@ def test_a_layout_change_mid_run_stops_the_writes(fresh_standins, sqlite_db, mon
           f"{dict(late)}; states {dict(Counter(i.state for i in items))}; never claimed "
           f"{untouched} of {len(submitted)}; "
           f"stopped: {stats.stopped_reason!r:.60}")  # type: ignore[attr-defined]
-    assert after["decision"] == 0 and after["case_created"] == 0, after
+    # A seat that read its form before the switch may still send that one write: the change
+    # cannot show before the next screen is read. Beyond that, nothing is written.
+    assert after["decision"] + after["case_created"] <= stats.seats_opened, after  # type: ignore[attr-defined]
     assert late["business_exception"] == 0, "no wrong referral from a changed screen"
     before = {e["extern_ref"] for e in fresh_standins.ledger("case_system")
               if e["kind"] == "decision" and e["seq"] <= seq}
-    assert all(i.application_id in before for i in items
-               if i.state == "done" and i.finished_at and i.finished_at > switched_at)
+    done_late = {i.application_id for i in items
+                 if i.state == "done" and i.finished_at and i.finished_at > switched_at}
+    written_after = {e["extern_ref"] for e in fresh_standins.ledger("case_system")
+                     if e["kind"] == "decision" and e["seq"] > seq}
+    assert done_late <= before | written_after, "done only with its decision in the system"
     assert registry.get_robot(sqlite_db.sessions, robot).status == "paused"
     assert stats.stopped_reason and "skärmar har ändrats" in stats.stopped_reason  # type: ignore[attr-defined]
     assert untouched > 0, "the robot stopped claiming"

@@ -225,24 +225,71 @@ def test_a_completion_request_reaches_the_applicant_once(
     assert action.state == "written" and action.diarienummer == sent[0]["request_id"]
 
 
-def test_a_write_back_that_keeps_failing_ends_failed_with_the_error(
-    platform_settings, fresh_standins, sqlite_db
-):
+def _with_work(settings, **update):  # type: ignore[no-untyped-def]
+    return settings.model_copy(update={"work": settings.work.model_copy(update=update)})
+
+
+def _completion_requested(sqlite_db, fresh_standins, platform_settings, queue):  # type: ignore[no-untyped-def]
     fresh_standins.generate(24, seed=11, malformed_share=0.0)
-    queue = WorkQueue(sqlite_db.sessions)
     run_engine(platform_settings, queue)
     ref = _referred(sqlite_db, SK, "skolskjuts")[0]
     casework.request_completion(
         sqlite_db.sessions, ref.id, SK, message="Skicka in läkarintyget.", actor="skolskjuts"
     )
+    return ref
+
+
+def _completion_requests(standins) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [e for e in standins.ledger("eservice") if e["kind"] == "completion_request"]
+
+
+def test_a_write_back_waits_out_an_outage_and_is_written_once_when_the_system_returns(
+    platform_settings, fresh_standins, sqlite_db
+):
+    queue = WorkQueue(sqlite_db.sessions)
+    ref = _completion_requested(sqlite_db, fresh_standins, platform_settings, queue)
     fresh_standins.configure("eservice", fail_rate=1.0)  # the e-service is down
 
-    stats = _robot(platform_settings, queue, seats=1)
+    down = _with_work(platform_settings, outage_wait_s=3.0, retry_backoff_s=0.2)
+    stats = _robot(down, queue, seats=1)
 
-    attempts = platform_settings.work.max_attempts
+    # The run ends saying why; the write-back is neither failed nor written: it waits.
+    assert (stats.actions_written, stats.actions_failed) == (0, 0)
+    assert "e-tjänst" in (stats.stopped_reason or "") and "nere" in stats.stopped_reason
+    [work] = [i for i in queue.items(case_type="skolskjuts") if i.kind == "caseworker_action"]
+    assert work.state == "application_exception"  # waiting for its next try
+    assert work.attempts == 0 and work.transient_failures >= 1
+    [action] = casework.item(sqlite_db.sessions, ref.id, SK).actions
+    assert action.state not in ("failed", "written")
+    assert not _completion_requests(fresh_standins)
+
+    fresh_standins.configure("eservice", fail_rate=0.0)  # back
+    stats = _robot(platform_settings, queue, seats=1)
+    assert (stats.actions_written, stats.actions_failed) == (1, 0)
+    assert len(_completion_requests(fresh_standins)) == 1
+    [action] = casework.item(sqlite_db.sessions, ref.id, SK).actions
+    assert action.state == "written"
+
+
+def test_a_write_back_that_keeps_failing_ends_failed_with_the_error(
+    platform_settings, fresh_standins, sqlite_db
+):
+    queue = WorkQueue(sqlite_db.sessions)
+    ref = _completion_requested(sqlite_db, fresh_standins, platform_settings, queue)
+    fresh_standins.configure("eservice", fail_rate=1.0)  # the e-service never answers well
+
+    # A breaker that never opens, few system failures allowed, no backoff to wait out.
+    settings = _with_work(
+        platform_settings,
+        breaker_threshold=1000,
+        max_transient_failures=3,
+        retry_backoff_s=0.0,
+    )
+    stats = _robot(settings, queue, seats=1)
+
     assert (stats.actions_written, stats.actions_failed) == (0, 1)
     [work] = [i for i in queue.items(case_type="skolskjuts") if i.kind == "caseworker_action"]
-    assert (work.state, work.attempts) == ("abandoned", attempts)
+    assert work.state == "abandoned" and work.transient_failures == 3
     [action] = casework.item(sqlite_db.sessions, ref.id, SK).actions
     assert action.state == "failed" and "e-tjänst" in (action.error or "")
-    assert not [e for e in fresh_standins.ledger("eservice") if e["kind"] == "completion_request"]
+    assert not _completion_requests(fresh_standins)

@@ -257,6 +257,36 @@ class CaseSystemSession:
         self._landed = {}
         self._posted.clear()
         self._post_sent = False
+        # The answer to the POST is handed to the page as a navigation; until that commits,
+        # the page's next goto would be interrupted by it. Watch for it before submitting.
+        committed = asyncio.ensure_future(
+            page.wait_for_event(
+                "framenavigated",
+                lambda frame: frame == page.main_frame,
+                timeout=self._settings.timeout_s * 1000,
+            )
+        )
+        try:
+            return await self._post_and_answer(page, step, values, script)
+        finally:
+            await self._settled(committed, answered="error" not in self._landed)
+
+    async def _settled(self, committed: asyncio.Future, *, answered: bool) -> None:  # type: ignore[type-arg]
+        """Wait until an answered POST has landed in the page. Never an error of the write:
+        its outcome is known by now, and a page that never commits costs the next read a try.
+        """
+        try:
+            if answered and self._posted.is_set():
+                await asyncio.wait([committed])  # bounded by the event's own timeout
+        finally:
+            if not committed.done():
+                committed.cancel()
+            elif not committed.cancelled():
+                committed.exception()  # a timeout here is not news: retrieve and drop it
+
+    async def _post_and_answer(
+        self, page: Page, step: str, values: object, script: str
+    ) -> str:
         filled = await self._guard(step, page.evaluate(script, values))
         if not filled:
             pages.check_screen(await page.content(), step)  # raises if it knows why
