@@ -11,7 +11,7 @@ test: bootstrap
 	.venv/bin/ruff check src tests flows benchmarks
 	.venv/bin/bandit -c pyproject.toml -r src -q
 	.venv/bin/python -m tests.security.audit
-	.venv/bin/python -m pytest $(ARGS)
+	.venv/bin/python -m pytest -n 3 --dist worksteal $(ARGS)
 
 # pip-audit of the installed, pinned environment; fails unless an advisory service answers
 # (machines that reach only a package mirror cannot audit: see README, "Security checks").

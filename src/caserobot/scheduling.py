@@ -124,7 +124,9 @@ def prefect_client() -> Iterator[SyncPrefectClient]:
         ) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout) as exc:
         raise ApplicationException(
-            f"Prefect-servern på {url or '(ingen PREFECT_API_URL)'} svarar inte", system="prefect"
+            f"Prefect-servern på {url or '(ingen PREFECT_API_URL)'} svarar inte "
+            f"({exc.__class__.__name__})",
+            system="prefect",
         ) from exc
     except RuntimeError as exc:  # the client's own start-up check when nothing answers
         if "connect" not in str(exc).lower():

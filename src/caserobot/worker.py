@@ -257,9 +257,11 @@ class RobotWorker:
                     sessions.append(session)
                 if sessions:
                     break
-                wait_s = self.settings.case_system.seat_wait_s
-                if not isinstance(error, NoFreeSeat):
-                    wait_s = max(wait_s, self.settings.work.outage_wait_s)
+                # No free seat: wait for the seats to free up; the system down: for its return.
+                if isinstance(error, NoFreeSeat):
+                    wait_s = self.settings.case_system.seat_wait_s
+                else:
+                    wait_s = self.settings.work.outage_wait_s
                 if time.monotonic() - started >= wait_s:
                     raise error or NoFreeSeat("ingen ledig licens", system=CASE_SYSTEM)
                 self.progress(

@@ -78,7 +78,15 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
     fresh_standins, sqlite_db, monkeypatch
 ):
     settings = _settings(
-        fresh_standins, monkeypatch, WORK__BREAKER_MAX_PROBE_S=2, CASE_SYSTEM__TIMEOUT_S=3
+        fresh_standins,
+        monkeypatch,
+        WORK__BREAKER_MAX_PROBE_S=2,
+        CASE_SYSTEM__TIMEOUT_S=3,
+        WORK__RETRY_BACKOFF_S=0.2,  # items wait out the outage in short backoffs
+        WORK__MAX_BACKOFF_S=3,
+        # An item cut off at the decision step reads back for the settle time before it may
+        # save again; a refused connection never saves, so 8 s is ample here.
+        CASE_SYSTEM__WRITE_SETTLE_S=8,
     )
     generated = fresh_standins.generate(16, seed=41, malformed_share=0.0)
     fresh_standins.configure("case_system", latency_ms=60)
@@ -118,7 +126,16 @@ def test_an_outage_makes_items_wait_and_the_robot_resumes_by_itself(
 def test_a_fifth_of_requests_failing_abandons_nothing_and_pays_once(
     fresh_standins, sqlite_db, monkeypatch
 ):
-    settings = _settings(fresh_standins, monkeypatch)
+    # Short backoffs: an item meets several failures before all its calls get through.
+    # A save answered 503 may or may not have landed: the robot reads back for the settle time
+    # before it may save again. The stand-in saves at once or never: 5 s is ample here.
+    settings = _settings(
+        fresh_standins,
+        monkeypatch,
+        WORK__RETRY_BACKOFF_S=0.1,
+        WORK__MAX_BACKOFF_S=2,
+        CASE_SYSTEM__WRITE_SETTLE_S=5,
+    )
     generated = fresh_standins.generate(20, seed=7, malformed_share=0.0, type=EB)
     fresh_standins.configure_all(fail_rate=0.2, fault_seed=3)
     queue = WorkQueue(sqlite_db.sessions)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -32,8 +34,15 @@ def run_engine(
         mode=mode,  # type: ignore[arg-type]
         run_id=run_id,
         as_of=AS_OF,
+        progress=_print_progress if os.environ.get("E2E_PROGRESS") else None,
     )
     return asyncio.run(worker.run())
+
+
+def _print_progress(event: str, data: Any) -> None:
+    """E2E_PROGRESS=1 (with pytest -s): the robot's events with their times, to see where a
+    slow test spends its time."""
+    print(f"{time.strftime('%H:%M:%S')} {event} {data}", flush=True)
 
 
 def decisions_by_application(standins: Any) -> Counter[str]:
