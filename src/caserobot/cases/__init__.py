@@ -1,23 +1,18 @@
-"""Case types: each module knows how to collect its facts and act on its decision."""
+"""Case types: each package's handler collects its facts and acts on its decision.
+
+Handlers are found through :mod:`caserobot.discovery`; nothing here names a case type.
+"""
 
 from __future__ import annotations
 
+from caserobot import discovery
 from caserobot.cases.base import CaseHandler, Decided, Facts, Referred, Systems, WorkContext
-from caserobot.cases.ekonomiskt_bistand import EkonomisktBistandHandler
-from caserobot.cases.skolskjuts import SkolskjutsHandler
-from caserobot.exceptions import InputError
-
-_HANDLERS: dict[str, type] = {
-    "skolskjuts": SkolskjutsHandler,
-    "ekonomiskt_bistand": EkonomisktBistandHandler,
-}
 
 
 def handler_for(case_type: str) -> CaseHandler:
-    try:
-        return _HANDLERS[case_type]()
-    except KeyError:
-        raise InputError("case_type", f"okänd ärendetyp '{case_type}'") from None
+    """A new handler of an installed case type. Raises InputError if none is installed."""
+    handler: CaseHandler = discovery.package(case_type).new_handler()
+    return handler
 
 
 __all__ = ["CaseHandler", "Decided", "Facts", "Referred", "Systems", "WorkContext", "handler_for"]

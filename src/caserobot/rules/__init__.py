@@ -1,8 +1,9 @@
 """Rules as code: dated parameters, rule sets per case type, decisions with a trace.
 
 Entry points: :func:`decide` and :func:`case_types`. A case type is a module that
-builds a :class:`CaseType` (see :mod:`caserobot.rules.skolskjuts`); its rule set and
-parameters live in ``config/rules/<case_type>/``. See README.md next to this file.
+builds a :class:`CaseType` and registers it; the installed case types are found through
+:mod:`caserobot.discovery` (entry points). Its rule set and parameters live in
+``config/rules/<case_type>/``. See README.md next to this file.
 """
 
 from caserobot.rules._calculation import kronor
@@ -20,9 +21,6 @@ from caserobot.rules._engine import (
 )
 from caserobot.rules._parameters import Parameter, ParameterSet, ParameterUse, load_parameters
 from caserobot.rules._rule_set import RuleSet, RuleSpec, load_rule_set
-
-# Case types register themselves on import.
-from caserobot.rules import ekonomiskt_bistand, skolskjuts  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "CaseType",

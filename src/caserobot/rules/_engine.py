@@ -370,13 +370,23 @@ def register(case_type: CaseType) -> CaseType:
     return case_type
 
 
+def _discover() -> None:
+    """Load the installed case-type packages: each registers its case type on import."""
+    from caserobot import discovery
+
+    discovery.installed()
+
+
 def case_types() -> list[str]:
-    """Names of the registered case types, sorted."""
+    """Names of the registered case types (every installed one), sorted."""
+    _discover()
     return sorted(_REGISTRY)
 
 
 def get_case_type(name: str) -> CaseType:
     """A registered case type. Raises InputError (field ``case_type``) if unknown."""
+    if name not in _REGISTRY:
+        _discover()
     try:
         return _REGISTRY[name]
     except KeyError:

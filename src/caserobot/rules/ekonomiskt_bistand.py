@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caserobot.discovery import CaseTypePackage
 from caserobot.exceptions import ConfigurationError, ReasonCode
 from caserobot.rules._calculation import Calculation, CalculationLine, kronor
 from caserobot.rules._eb_amounts import (
@@ -38,6 +39,13 @@ from caserobot.rules._eb_input import EkonomisktBistandInput
 from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
 
 CASE_TYPE = register(CaseType("ekonomiskt_bistand", EkonomisktBistandInput))
+
+#: What the core finds through the entry point ``caserobot.case_types`` (pyproject.toml).
+PACKAGE = CaseTypePackage(
+    name=CASE_TYPE.name,
+    rules=CASE_TYPE,
+    handler="caserobot.cases.ekonomiskt_bistand:EkonomisktBistandHandler",
+)
 
 # ---- referrals on the application's flags: a person decides ------------------------
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from caserobot.discovery import CaseTypePackage
 from caserobot.exceptions import InputError, ReasonCode
 from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
 
@@ -96,6 +97,11 @@ class SkolskjutsInput(BaseModel):
 
 
 CASE_TYPE = register(CaseType("skolskjuts", SkolskjutsInput))
+
+#: What the core finds through the entry point ``caserobot.case_types`` (pyproject.toml).
+PACKAGE = CaseTypePackage(
+    name=CASE_TYPE.name, rules=CASE_TYPE, handler="caserobot.cases.skolskjuts:SkolskjutsHandler"
+)
 
 
 def _norm_municipality(name: str) -> str:

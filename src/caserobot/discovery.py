@@ -1,0 +1,86 @@
+"""Case types are discovered, not listed in the core.
+
+A case type is a package that declares an entry point in the group ``caserobot.case_types``
+(the way pytest and Prefect find their plugins), naming a :class:`CaseTypePackage`::
+
+    [project.entry-points."caserobot.case_types"]
+    komvux = "caserobot_komvux:PACKAGE"
+
+Installing such a distribution (``pip install``) is all it takes for the rules, the robot
+engine, the CLI and the web UI to know the case type. Nothing here imports a case type by
+name; a package is loaded the first time something asks for the case types.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from caserobot.exceptions import ConfigurationError, InputError
+
+GROUP = "caserobot.case_types"
+
+
+@dataclass(frozen=True)
+class CaseTypePackage:
+    """What a case type offers the core.
+
+    Attributes:
+        name: The case type's name (``[a-z][a-z0-9_]*``); the entry point's name too.
+        rules: Its :class:`caserobot.rules.CaseType` (input model and rule functions).
+        handler: ``"module:Class"`` of its :class:`caserobot.cases.CaseHandler` (collects the
+            facts, decides, writes back); imported only when a robot runs.
+    """
+
+    name: str
+    rules: Any
+    handler: str
+
+    def new_handler(self) -> Any:
+        """A fresh handler for one robot run."""
+        module, _, attr = self.handler.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)()
+        except (ImportError, AttributeError) as exc:
+            raise ConfigurationError(
+                f"ärendetypen {self.name}",
+                f"handläggaren {self.handler!r} går inte att läsa in: {exc}",
+            ) from exc
+
+
+def _load(entry: EntryPoint) -> CaseTypePackage:
+    where = f"ärendetypen {entry.name} ({entry.value})"
+    try:
+        package = entry.load()
+    except Exception as exc:  # a broken plugin names itself, never a bare traceback
+        raise ConfigurationError(where, f"går inte att läsa in: {exc}") from exc
+    if not isinstance(package, CaseTypePackage):
+        raise ConfigurationError(where, "pekar inte på ett CaseTypePackage")
+    if package.name != entry.name:
+        raise ConfigurationError(where, f"heter {package.name!r} i paketet")
+    return package
+
+
+@lru_cache(maxsize=1)
+def installed() -> dict[str, CaseTypePackage]:
+    """Every installed case type, by name (loaded once per process)."""
+    found: dict[str, CaseTypePackage] = {}
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        if entry.name in found:
+            raise ConfigurationError(
+                f"ärendetypen {entry.name}", "är installerad från mer än ett paket"
+            )
+        found[entry.name] = _load(entry)
+    return found
+
+
+def package(name: str) -> CaseTypePackage:
+    """One installed case type. Raises InputError (field ``case_type``) if none is."""
+    packages = installed()
+    if name not in packages:
+        known = ", ".join(packages) or "inga"
+        raise InputError("case_type", f"okänd ärendetyp '{name}' (installerade: {known})")
+    return packages[name]

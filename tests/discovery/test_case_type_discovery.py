@@ -1,0 +1,86 @@
+"""Case types are found through the entry-point group ``caserobot.case_types``: the two built
+in, and one from a distribution installed beside them (real installed metadata, a
+``.dist-info`` directory as pip writes it, on the path of a fresh interpreter)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from caserobot import discovery, rules
+from caserobot.cases import handler_for
+from caserobot.exceptions import InputError
+
+LIST = (
+    "from caserobot import discovery, rules\n"
+    "try:\n"
+    "    print(sorted(discovery.installed()), rules.case_types())\n"
+    "except Exception as exc:\n"
+    "    print(type(exc).__name__, exc)\n"
+)
+
+
+def test_the_built_in_case_types_are_found_through_their_entry_points() -> None:
+    found = discovery.installed()
+    assert {"skolskjuts", "ekonomiskt_bistand"} <= set(found)
+    assert set(found) <= set(rules.case_types())
+    for name, package in found.items():
+        assert package.rules is rules.get_case_type(name)
+        assert handler_for(name).case_type == name
+
+
+def test_an_unknown_case_type_names_the_installed_ones() -> None:
+    with pytest.raises(InputError) as caught:
+        handler_for("finns_inte")
+    assert caught.value.field == "case_type"
+    assert "skolskjuts" in str(caught.value) and "finns_inte" in str(caught.value)
+
+
+def _install(site: Path, name: str, value: str, module: str | None) -> None:
+    """What ``pip install`` leaves: the package and its .dist-info with entry_points.txt."""
+    info = site / f"caserobot_{name}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: caserobot-{name}\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[caserobot.case_types]\n{name} = {value}\n", encoding="utf-8"
+    )
+    if module is not None:
+        (site / f"caserobot_{name}.py").write_text(module, encoding="utf-8")
+
+
+def _list(site: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", LIST], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_case_type_installed_as_its_own_distribution_is_found(tmp_path: Path) -> None:
+    _install(
+        tmp_path,
+        "provtyp",
+        "caserobot_provtyp:PACKAGE",
+        "from pydantic import BaseModel\n"
+        "from caserobot.discovery import CaseTypePackage\n"
+        "from caserobot.rules import CaseType, register\n"
+        "class Input(BaseModel):\n    x: int\n"
+        "CASE = register(CaseType('provtyp', Input))\n"
+        "PACKAGE = CaseTypePackage(name='provtyp', rules=CASE, handler='caserobot_provtyp:H')\n",
+    )
+    out = _list(tmp_path)
+    assert "'provtyp'" in out.split("]")[0] and "'skolskjuts'" in out, out
+
+
+def test_a_broken_case_type_package_is_named(tmp_path: Path) -> None:
+    _install(tmp_path, "trasig", "caserobot_trasig:PACKAGE", None)  # the module is missing
+    out = _list(tmp_path)
+    assert out.startswith("ConfigurationError") and "trasig" in out, out
+    assert "Traceback" not in out
