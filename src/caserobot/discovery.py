@@ -33,11 +33,14 @@ class CaseTypePackage:
         rules: Its :class:`caserobot.rules.CaseType` (input model and rule functions).
         handler: ``"module:Class"`` of its :class:`caserobot.cases.CaseHandler` (collects the
             facts, decides, writes back); imported only when a robot runs.
+        decides_amount: Its decisions carry an amount in kronor (a grant needs one, a refusal
+            has none); the caseworker's form then asks for it.
     """
 
     name: str
     rules: Any
     handler: str
+    decides_amount: bool = False
 
     def new_handler(self) -> Any:
         """A fresh handler for one robot run."""

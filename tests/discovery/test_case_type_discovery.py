@@ -31,6 +31,9 @@ def test_the_built_in_case_types_are_found_through_their_entry_points() -> None:
     for name, package in found.items():
         assert package.rules is rules.get_case_type(name)
         assert handler_for(name).case_type == name
+    # A package says whether its decisions carry an amount: the caseworker's form follows.
+    assert found["ekonomiskt_bistand"].decides_amount
+    assert not found["skolskjuts"].decides_amount
 
 
 def test_an_unknown_case_type_names_the_installed_ones() -> None:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from caserobot import audit
 from caserobot.casework._records import (
-    AMOUNT_CASE_TYPES,
     DECISIONS,
     MAX_TEXT,
     OUTCOMES,
@@ -16,6 +15,7 @@ from caserobot.casework._records import (
     AlreadyDecided,
     CaseworkError,
     Sessions,
+    decides_amount,
 )
 from caserobot.casework._view import (
     _action,
@@ -52,7 +52,7 @@ def accept(
                 f"ärende {item_id} har ingen rekommendation att godta; fatta ett eget beslut"
             )
         amount = _recommended_amount(row)
-        if row.case_type in AMOUNT_CASE_TYPES and row.recommended_outcome == "granted":
+        if decides_amount(row.case_type) and row.recommended_outcome == "granted":
             if not amount or amount < 1:
                 raise CaseworkError(
                     f"ärende {item_id}: rekommendationen saknar belopp; fatta ett eget beslut"
@@ -255,7 +255,7 @@ def _refuse_second_decision(session: Session, row: ExceptionItemRow) -> None:
 
 
 def _checked_amount(case_type: str, outcome: str, amount: int | None) -> int | None:
-    if case_type not in AMOUNT_CASE_TYPES:
+    if not decides_amount(case_type):
         if amount:
             raise InputError("amount", "ärendetypen beslutar inget belopp")
         return None

@@ -8,13 +8,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session, sessionmaker
 
+from caserobot import discovery
 from caserobot.exceptions import CaseRobotError
 
 Sessions = sessionmaker[Session]
 OUTCOMES = {"granted": "Beviljas", "denied": "Avslås"}
 DECISIONS = ("accept", "decide")
-#: Case types whose decision carries an amount (a grant needs one, a refusal has none).
-AMOUNT_CASE_TYPES = {"ekonomiskt_bistand"}
+
+
+def decides_amount(case_type: str) -> bool:
+    """Whether the case type's decision carries an amount (a grant needs one, a refusal has
+    none): its package says so (:attr:`caserobot.discovery.CaseTypePackage.decides_amount`)."""
+    packages = discovery.installed()
+    return case_type in packages and packages[case_type].decides_amount
 MAX_TEXT = 4000
 
 

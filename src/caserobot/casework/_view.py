@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from caserobot.applications import parse_submitted_at
 from caserobot.case_types import case_types_of_units, load_case_types
 from caserobot.casework._records import (
-    AMOUNT_CASE_TYPES,
     DECISIONS,
     ActionRecord,
     ItemDetail,
     NotPermitted,
     QueueEntry,
     Sessions,
+    decides_amount,
 )
 from caserobot.db import read_session, utcnow
 from caserobot.db.models import CaseworkerActionRow, ExceptionItemRow, WorkItemRow
@@ -82,7 +82,7 @@ def item(
             legacy_case_id=_legacy_case_id(basis),
             resolved_at=row.resolved_at,
             resolved_by=row.resolved_by,
-            amount_required=row.case_type in AMOUNT_CASE_TYPES,
+            amount_required=decides_amount(row.case_type),
             decided=any(a.action in DECISIONS for a in actions),
             actions=actions,
         )
@@ -255,7 +255,7 @@ def _legacy_case_id(basis: dict[str, Any]) -> str | None:
 
 
 def _recommended_amount(row: ExceptionItemRow) -> int | None:
-    if row.case_type not in AMOUNT_CASE_TYPES:
+    if not decides_amount(row.case_type):
         return None
     facts, _, _ = _basis_parts(row.decision_basis or {})
     rec = next((f["value"] for f in facts if f["name"] == "rekommendation"), None)

@@ -45,6 +45,7 @@ PACKAGE = CaseTypePackage(
     name=CASE_TYPE.name,
     rules=CASE_TYPE,
     handler="caserobot.cases.ekonomiskt_bistand:EkonomisktBistandHandler",
+    decides_amount=True,
 )
 
 # ---- referrals on the application's flags: a person decides ------------------------
