@@ -14,14 +14,14 @@ from caserobot.exceptions import CaseRobotError
 Sessions = sessionmaker[Session]
 OUTCOMES = {"granted": "Beviljas", "denied": "Avslås"}
 DECISIONS = ("accept", "decide")
+MAX_TEXT = 4000
 
 
 def decides_amount(case_type: str) -> bool:
     """Whether the case type's decision carries an amount (a grant needs one, a refusal has
     none): its package says so (:attr:`caserobot.discovery.CaseTypePackage.decides_amount`)."""
-    packages = discovery.installed()
-    return case_type in packages and packages[case_type].decides_amount
-MAX_TEXT = 4000
+    package = discovery.installed().get(case_type)
+    return package is not None and package.decides_amount
 
 
 class CaseworkError(CaseRobotError):

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from caserobot import discovery
 from caserobot.exceptions import ConfigurationError, InputError, ReasonCode
 from caserobot.rules._calculation import Calculation
 from caserobot.rules._decision import Decision, Trace, TraceStep, render_motivering
@@ -372,8 +373,6 @@ def register(case_type: CaseType) -> CaseType:
 
 def _discover() -> None:
     """Load the installed case-type packages: each registers its case type on import."""
-    from caserobot import discovery
-
     discovery.installed()
 
 

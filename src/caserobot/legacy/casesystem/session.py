@@ -269,14 +269,14 @@ class CaseSystemSession:
         try:
             return await self._post_and_answer(page, step, values, script)
         finally:
-            await self._settled(committed, answered="error" not in self._landed)
+            await self._settled(committed)
 
-    async def _settled(self, committed: asyncio.Future, *, answered: bool) -> None:  # type: ignore[type-arg]
+    async def _settled(self, committed: asyncio.Future) -> None:  # type: ignore[type-arg]
         """Wait until an answered POST has landed in the page. Never an error of the write:
         its outcome is known by now, and a page that never commits costs the next read a try.
         """
         try:
-            if answered and self._posted.is_set():
+            if self._posted.is_set() and "error" not in self._landed:
                 await asyncio.wait([committed])  # bounded by the event's own timeout
         finally:
             if not committed.done():
