@@ -20,10 +20,17 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 
+# The core and every case type in casetypes/ (each a distribution of its own, found by the
+# core through its entry point), all editable.
 stamp=.venv/.caserobot-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+case_types=(casetypes/*/)
+stale=0
+for project in pyproject.toml "${case_types[@]/%/pyproject.toml}"; do
+  if [ ! -f "$stamp" ] || [ "$project" -nt "$stamp" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
   log "Installing Python packages (first time takes about a minute)"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[dev]'
+  .venv/bin/pip install -q -e '.[dev]' "${case_types[@]/#/-e}"
   touch "$stamp"
 fi

@@ -16,8 +16,6 @@ from pydantic_core import ErrorDetails
 from caserobot.exceptions import BusinessException, ReasonCode
 from caserobot.personnummer import InvalidPersonnummer, Personnummer
 
-MAX_PLAUSIBLE_DISTANCE_M = 100_000
-GRADES = ("F", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 #: No e-service application was submitted before this; an earlier time is a broken value.
 EARLIEST_SUBMISSION = datetime(2000, 1, 1, tzinfo=UTC)
 #: How far the e-service's clock may run ahead of the robot's.
@@ -116,12 +114,6 @@ class Person(BaseModel):
             raise ValueError(str(exc)) from exc
 
 
-class SchoolRef(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str = Field(default="", max_length=MAX_TEXT)
-    unit_code: str = Field(min_length=1, max_length=40)
-
-
 class PostalAddress(BaseModel):
     model_config = ConfigDict(extra="ignore")
     street: str = Field(min_length=1, max_length=MAX_TEXT)
@@ -131,58 +123,3 @@ class PostalAddress(BaseModel):
     @property
     def route_key(self) -> str:
         return f"{self.street}, {self.postal_code.replace(' ', '')}"
-
-
-class SkolskjutsApplication(BaseModel):
-    """A school-transport application as the e-service delivers it."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str = Field(min_length=1, max_length=100)
-    applicant: Person
-    child: Person
-    school: SchoolRef
-    grade: str
-    addresses: list[PostalAddress] = Field(min_length=1, max_length=2)
-    alternating_residence: bool = False
-    medical_certificate_attached: bool = False
-    traffic_danger_claimed: bool = False
-    taxi_requested: bool = False
-    free_text: str = Field(default="", max_length=MAX_FREE_TEXT)
-    declared_distance_m: int | None = None
-
-    @field_validator("grade", mode="before")
-    @classmethod
-    def _grade(cls, value: Any) -> str:
-        text = str(value).strip().upper() if value is not None else ""
-        if text not in GRADES:
-            raise ValueError(f"årskurs '{value}' finns inte (F eller 1–9)")
-        return text
-
-
-def parse_skolskjuts(raw: dict[str, Any]) -> SkolskjutsApplication:
-    """Validate a raw application; raise a specific BusinessException on the first problem."""
-    if not isinstance(raw, dict):
-        raise BusinessException(ReasonCode.INVALID_FIELD, "ansökan är inget JSON-objekt")
-    try:
-        app = SkolskjutsApplication.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_exception(exc) from None
-    except RecursionError:
-        raise BusinessException(
-            ReasonCode.INVALID_FIELD, "ansökan är nästlad i för många nivåer"
-        ) from None
-    check_submitted_at(raw)
-    d = app.declared_distance_m
-    if d is not None and not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
-        raise BusinessException(
-            ReasonCode.ABSURD_DISTANCE,
-            f"angivet avstånd är orimligt (0–{MAX_PLAUSIBLE_DISTANCE_M} m)",
-            field="declared_distance_m",
-        )
-    if app.alternating_residence and len(app.addresses) < 2:
-        raise BusinessException(
-            ReasonCode.MISSING_FIELD,
-            "växelvis boende angivet men bara en adress",
-            field="addresses",
-        )
-    return app

@@ -120,7 +120,7 @@ def record(
         actor: the username (or ``"cli:<os user>"``, ``"robot:<name>"``); cut to 100
             characters (a failed login records whatever was typed).
         action: a dotted verb, e.g. ``"schedule.pause"``, ``"exception.decide"``.
-        target: what was acted on, e.g. ``"robot:skolskjuts"``, ``"exception:17"``.
+        target: what was acted on, e.g. ``"robot:<name>"``, ``"exception:17"``.
         before, after: JSON-serialisable state; never secrets (pass ``"***"`` instead).
         client: the client's address, when known.
     """

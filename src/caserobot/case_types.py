@@ -1,8 +1,10 @@
 """The case types caserobot handles: owning unit, service level and manual handling time.
 
-Read from ``config/case_types.yaml``. The unit decides which caseworkers see a case type's
-exception items; the SLA (days from submission) gives each item its due date; the minutes a
-caseworker needs by hand give the managers' estimate of hours saved.
+Each installed case type's package brings its profile (:attr:`CaseTypePackage.profile`);
+``config/case_types.yaml`` may override any of its keys per case type, as a municipality's
+own figures. The unit decides which caseworkers see a case type's exception items; the SLA
+(days from submission) gives each item its due date; the minutes a caseworker needs by hand
+give the managers' estimate of hours saved.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from caserobot import discovery
 from caserobot.exceptions import ConfigurationError
 from caserobot.settings import PROJECT_ROOT
 
@@ -42,9 +45,27 @@ class CaseType(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_case_types(path: Path = CONFIG_PATH) -> dict[str, CaseType]:
+    """Every installed case type's profile, with the overrides of ``path`` (if it exists).
+
+    Raises:
+        ConfigurationError: the file is malformed, names a case type that is not installed,
+            or a profile is incomplete or invalid.
+    """
+    packages = discovery.installed()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return {name: CaseType(name=name, **spec) for name, spec in raw.items()}
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
+        if not isinstance(raw, dict):
+            raise TypeError("ska vara en tabell: ärendetyp → inställningar")
+        for name in raw:
+            if name not in packages:
+                raise TypeError(
+                    f"ärendetypen {name!r} är inte installerad (installerade: "
+                    f"{', '.join(packages) or 'inga'})"
+                )
+        return {
+            name: CaseType(name=name, **{**package.profile, **(raw.get(name) or {})})
+            for name, package in packages.items()
+        }
     except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
         raise ConfigurationError(str(path), str(exc)) from exc
 
@@ -58,7 +79,8 @@ def case_type(name: str) -> CaseType:
     types = load_case_types()
     if name not in types:
         raise ConfigurationError(
-            str(CONFIG_PATH), f"ärendetypen {name!r} saknas; kända: {', '.join(types)}"
+            str(CONFIG_PATH),
+            f"ärendetypen {name!r} är inte installerad; installerade: {', '.join(types)}",
         )
     return types[name]
 

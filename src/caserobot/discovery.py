@@ -4,7 +4,7 @@ A case type is a package that declares an entry point in the group ``caserobot.c
 (the way pytest and Prefect find their plugins), naming a :class:`CaseTypePackage`::
 
     [project.entry-points."caserobot.case_types"]
-    komvux = "caserobot_komvux:PACKAGE"
+    <name> = "<module>:PACKAGE"
 
 Installing such a distribution (``pip install``) is all it takes for the rules, the robot
 engine, the CLI and the web UI to know the case type. Nothing here imports a case type by
@@ -25,32 +25,77 @@ GROUP = "caserobot.case_types"
 
 
 @dataclass(frozen=True)
+class Demo:
+    """How ``caserobot demo`` shows a case type.
+
+    Attributes:
+        noun: What its applications are called, plural ("ansökningar om …").
+        applications: How many the demo submits by default.
+        seconds_apart: The stand-in e-service spaces generated applications about this far
+            apart on average; the demo starts them ``applications · seconds_apart`` ago.
+        caseworker: ``(username, display name)`` of the demo's caseworker for its unit.
+        as_of: The demo's decision date applies (False: the case type decides the period
+            applied for, whatever the date).
+    """
+
+    noun: str
+    applications: int = 100
+    seconds_apart: int = 600
+    caseworker: tuple[str, str] | None = None
+    as_of: bool = True
+
+
+@dataclass(frozen=True)
 class CaseTypePackage:
     """What a case type offers the core.
+
+    The ``"module:attr"`` references are imported only when something needs them (a robot
+    run, the canary, a caseworker's write-back), so listing the case types stays cheap.
 
     Attributes:
         name: The case type's name (``[a-z][a-z0-9_]*``); the entry point's name too.
         rules: Its :class:`caserobot.rules.CaseType` (input model and rule functions).
         handler: ``"module:Class"`` of its :class:`caserobot.cases.CaseHandler` (collects the
-            facts, decides, writes back); imported only when a robot runs.
+            facts, decides, writes back).
+        profile: Label, owning unit, SLA days and manual minutes (see
+            :mod:`caserobot.case_types`); ``config/case_types.yaml`` may override each.
         decides_amount: Its decisions carry an amount in kronor (a grant needs one, a refusal
             has none); the caseworker's form then asks for it.
+        caseworker: ``"module:function"`` writing a caseworker's decision back once
+            (:mod:`caserobot.cases.caseworker`); None: the case type cannot.
+        screens: ``"module:attr"`` of the :class:`caserobot.legacy.casesystem.ScreenSet`
+            its robot uses, for the UI-drift canary; None: no canary.
+        demo: How ``caserobot demo`` runs it.
     """
 
     name: str
     rules: Any
     handler: str
+    profile: dict[str, Any]
     decides_amount: bool = False
+    caseworker: str | None = None
+    screens: str | None = None
+    demo: Demo | None = None
 
     def new_handler(self) -> Any:
         """A fresh handler for one robot run."""
-        module, _, attr = self.handler.partition(":")
+        return self._import(self.handler, "handläggaren")()
+
+    def caseworker_writer(self) -> Any | None:
+        """``async write(ctx, payload) -> ActionWritten``, or None."""
+        return self._import(self.caseworker, "återskrivningen") if self.caseworker else None
+
+    def screen_set(self) -> Any | None:
+        """The robot's screens for the canary, or None."""
+        return self._import(self.screens, "skärmarna") if self.screens else None
+
+    def _import(self, ref: str, what: str) -> Any:
+        module, _, attr = ref.partition(":")
         try:
-            return getattr(importlib.import_module(module), attr)()
+            return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
             raise ConfigurationError(
-                f"ärendetypen {self.name}",
-                f"handläggaren {self.handler!r} går inte att läsa in: {exc}",
+                f"ärendetypen {self.name}", f"{what} {ref!r} går inte att läsa in: {exc}"
             ) from exc
 
 

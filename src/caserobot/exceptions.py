@@ -48,7 +48,7 @@ class ReasonCode(StrEnum):
     TAXI_REQUESTED = "taxi_requested"
     PROTECTED_IDENTITY = "protected_identity"
     FORSKOLEKLASS = "forskoleklass"
-    # Rules say a person must decide: ekonomiskt bistånd (Trelleborg's checks and more)
+    # Rules say a person must decide: a means test (Trelleborg's checks and more)
     FIRST_APPLICATION = "first_application"
     REGISTER_MISMATCH = "register_mismatch"
     CHANGED_SINCE_PREVIOUS = "changed_since_previous"

@@ -64,7 +64,7 @@ class DecisionRecord(_Record):
     recommended_outcome: str | None = Field(
         default=None, description="What the rules recommended, if it differs or is of note"
     )
-    rule_set: str = Field(description="Rules that decided, e.g. 'skolskjuts/nacka'")
+    rule_set: str = Field(description="Rules that decided, e.g. 'nacka-<ärendetyp>@1.0'")
     as_of: date = Field(description="Date the rules were evaluated at")
     inputs: dict[str, Any] = Field(default_factory=dict, description="Facts the rules used")
     trace: Any = Field(default_factory=list, description="Which rules fired, with citations")

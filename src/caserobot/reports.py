@@ -141,7 +141,7 @@ def _case_line(
 def _amount_paid(decision: DecisionRow | None) -> int | None:
     """The payment ordered with a decision, as read back from the case system.
 
-    Case types that pay (ekonomiskt bistånd) record the read-back payment order among the
+    Case types that pay record the read-back payment order among the
     decision's facts as ``utbetalning``; the others have none.
     """
     if decision is None:

@@ -29,7 +29,7 @@ class CaseRobot:
     registers, decided by the case type's rules and written back into the case system.
 
     Example:
-    | ${stats}= | Process Work Items | skolskjuts | seats=4 |
+    | ${stats}= | Process Work Items | ${CASE_TYPE} | seats=4 |
     | Should Be Equal As Integers | ${stats}[application_errors] | 0 |
     """
 
@@ -50,7 +50,7 @@ class CaseRobot:
         """Claims and processes work items of ``case_type`` until none are left.
 
         Args:
-            case_type: The case type, e.g. ``skolskjuts``.
+            case_type: An installed case type (``caserobot case-types``).
             seats: Case-system sessions to use side by side (default: the seat limit).
             mode: ``fast`` fetches read-only screens through the browser session and renders
                 only forms that need JavaScript; ``classic`` renders every screen.
@@ -62,7 +62,7 @@ class CaseRobot:
             ``application_errors``, ``processed``), ``pages``, ``api_calls`` and timings.
 
         Example:
-        | ${stats}= | Process Work Items | skolskjuts | seats=2 | as_of=2026-08-15 |
+        | ${stats}= | Process Work Items | ${CASE_TYPE} | seats=2 | as_of=2026-08-15 |
         """
         from caserobot.db import init_db
         from caserobot.queue import WorkQueue

@@ -117,10 +117,12 @@ def make_systems(
         return cls(api.base_url, timeout_s=api.timeout_s, counter=counter, breaker=breaker)
 
     return Systems(
-        eservice=client(EServiceClient, settings.eservice),
-        population=client(PopulationRegisterClient, settings.population_register),
-        routes=client(RouteServiceClient, settings.route_service),
-        income=client(IncomeRegisterClient, settings.income_register),
+        client(EServiceClient, settings.eservice),
+        {
+            "population": client(PopulationRegisterClient, settings.population_register),
+            "routes": client(RouteServiceClient, settings.route_service),
+            "income": client(IncomeRegisterClient, settings.income_register),
+        },
     )
 
 

@@ -60,7 +60,7 @@ def test_a_changed_layout_pauses_the_robot_before_any_write(
     settings = apply_standins_env(fresh_standins, monkeypatch)
     robot = _register(sqlite_db, case_type)
     queue = WorkQueue(sqlite_db.sessions)
-    screens = canary.SCREEN_SETS[case_type].screens
+    screens = canary.screen_set(case_type).screens
 
     # The default layout: passes, and is recorded (a case's screens once the robot has one).
     _generate(fresh_standins, case_type, 3, seed=5)
@@ -99,7 +99,7 @@ def test_a_changed_layout_pauses_the_robot_before_any_write(
 
     # Accepting is refused while the page objects cannot read the new screens.
     with pytest.raises(canary.CanaryError, match="Sidobjekten läser ännu inte"):
-        canary.accept(sqlite_db.sessions, robot, canary.SCREEN_SETS[case_type], actor="admin")
+        canary.accept(sqlite_db.sessions, robot, canary.screen_set(case_type), actor="admin")
     assert registry.get_robot(sqlite_db.sessions, robot).status == "paused"
 
     # "Fixed": the page objects and the screens agree again (here: the system back on v1).
@@ -197,12 +197,12 @@ def test_overhead_of_a_check(fresh_standins, sqlite_db, monkeypatch):  # type: i
                 async with CaseSystemSession(browser, settings.case_system) as session:
                     out = []
                     await canary.check(  # records the case's screens, first seen now
-                        session, canary.SCREEN_SETS[case_type], sqlite_db.sessions, robot
+                        session, canary.screen_set(case_type), sqlite_db.sessions, robot
                     )
                     for _ in range(5):
                         started = time.perf_counter()
                         r = await canary.check(
-                            session, canary.SCREEN_SETS[case_type], sqlite_db.sessions, robot
+                            session, canary.screen_set(case_type), sqlite_db.sessions, robot
                         )
                         assert r.ok and {s.status for s in r.screens} == {"ok"}
                         out.append((time.perf_counter() - started) * 1000)
@@ -211,7 +211,7 @@ def test_overhead_of_a_check(fresh_standins, sqlite_db, monkeypatch):  # type: i
                 await chromium.shutdown(pw, browser)
 
         times = sorted(asyncio.run(checks()))
-        print(f"\ncanary check {case_type}: {len(canary.SCREEN_SETS[case_type].screens)} "
+        print(f"\ncanary check {case_type}: {len(canary.screen_set(case_type).screens)} "
               f"screens, median {times[2]:.0f} ms (min {times[0]:.0f}, max {times[-1]:.0f})")
         assert times[2] < 2000
 

@@ -13,7 +13,6 @@ def test_canary_exports() -> None:
         "CanaryState",
         "EVENT",
         "LayoutChanged",
-        "SCREEN_SETS",
         "ScreenResult",
         "ScreenSet",
         "accept",
@@ -23,6 +22,7 @@ def test_canary_exports() -> None:
         "check_robot",
         "emit_event",
         "robots_for",
+        "screen_set",
         "screens_for",
         "state",
     ]

@@ -9,7 +9,6 @@ import pytest
 
 from caserobot.exceptions import UnexpectedScreen
 from caserobot.legacy.casesystem import pages
-from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.screens import (
     ScreenSpec,
     features,
@@ -18,6 +17,7 @@ from caserobot.legacy.casesystem.screens import (
     problems,
     structure,
 )
+from caserobot_ekonomiskt_bistand import pages as sp
 from tests.standins.screens import visit
 
 GOLDEN = Path(__file__).parents[1] / "standins" / "golden"

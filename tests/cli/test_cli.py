@@ -51,7 +51,7 @@ def test_decision_date_for_a_robot_that_decides_per_month_is_refused(platform_se
 
 
 def test_demo_with_nothing_to_do_is_refused(platform_settings) -> None:
-    result = runner.invoke(app, ["demo", "--applications", "0", "--eb-applications", "0"])
+    result = runner.invoke(app, ["demo", "--applications", "0"])
     assert result.exit_code == 1
     assert "inga ansökningar" in result.output
 

@@ -16,9 +16,10 @@ from caserobot.cases import handler_for
 from caserobot.exceptions import InputError
 
 LIST = (
-    "from caserobot import discovery, rules\n"
+    "from caserobot import case_types, discovery, rules\n"
     "try:\n"
     "    print(sorted(discovery.installed()), rules.case_types())\n"
+    "    print(case_types.case_type('provtyp').label)\n"
     "except Exception as exc:\n"
     "    print(type(exc).__name__, exc)\n"
 )
@@ -76,10 +77,14 @@ def test_a_case_type_installed_as_its_own_distribution_is_found(tmp_path: Path) 
         "from caserobot.rules import CaseType, register\n"
         "class Input(BaseModel):\n    x: int\n"
         "CASE = register(CaseType('provtyp', Input))\n"
-        "PACKAGE = CaseTypePackage(name='provtyp', rules=CASE, handler='caserobot_provtyp:H')\n",
+        "PACKAGE = CaseTypePackage(name='provtyp', rules=CASE, handler='caserobot_provtyp:H',\n"
+        "    profile={'label': 'Provärende', 'unit': 'Prov', 'sla_days': 5,\n"
+        "             'manual_minutes': 10})\n",
     )
-    out = _list(tmp_path)
-    assert "'provtyp'" in out.split("]")[0] and "'skolskjuts'" in out, out
+    found, label = _list(tmp_path).splitlines()
+    assert "'provtyp'" in found.split("]")[0] and "'skolskjuts'" in found, found
+    # Its own profile reaches the registry's case-type table, with no core file touched.
+    assert label == "Provärende"
 
 
 def test_a_broken_case_type_package_is_named(tmp_path: Path) -> None:
@@ -87,3 +92,32 @@ def test_a_broken_case_type_package_is_named(tmp_path: Path) -> None:
     out = _list(tmp_path)
     assert out.startswith("ConfigurationError") and "trasig" in out, out
     assert "Traceback" not in out
+
+
+def test_a_profile_override_for_a_case_type_that_is_not_installed_is_refused(
+    tmp_path: Path,
+) -> None:
+    from caserobot.case_types import load_case_types
+    from caserobot.exceptions import ConfigurationError
+
+    overrides = tmp_path / "case_types.yaml"
+    overrides.write_text("skolskjuts:\n  sla_days: 14\n", encoding="utf-8")
+    assert load_case_types(overrides)["skolskjuts"].sla_days == 14
+    assert load_case_types(overrides)["skolskjuts"].label == "Skolskjuts"  # the package's
+
+    overrides.write_text("komvuks:\n  sla_days: 14\n", encoding="utf-8")
+    load_case_types.cache_clear()
+    with pytest.raises(ConfigurationError) as caught:
+        load_case_types(overrides)
+    assert "komvuks" in str(caught.value) and "skolskjuts" in str(caught.value)
+
+
+def test_the_packages_references_all_resolve() -> None:
+    """Every "module:attr" a built-in package names can be imported (a typo fails here,
+    not in a caseworker's write-back)."""
+    for name, package in discovery.installed().items():
+        assert package.new_handler().case_type == name
+        assert callable(package.caseworker_writer())
+        screens = package.screen_set()
+        assert screens is not None and screens.screens, name
+        assert package.profile["unit"] and package.demo is not None

@@ -106,7 +106,7 @@ def test_crash_between_decision_and_payment_writes_neither_twice(
     fresh_standins, sqlite_db, monkeypatch
 ):
     """The robot dies after the decision is saved, before the payment order is sent."""
-    from caserobot.legacy.casesystem.social import SocialServicesScreens
+    from caserobot_ekonomiskt_bistand.screens import SocialServicesScreens
     from tests.fixtures.platform import apply_standins_env
 
     monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
@@ -241,14 +241,20 @@ def test_bad_eb_applications_name_the_field(platform_settings, fresh_standins, s
 def test_with_refusals_automated_a_refusal_is_written_once_and_nothing_paid(
     platform_settings, fresh_standins, sqlite_db, tmp_path, monkeypatch
 ):
-    """The municipality's policy ``policy_automate_refusals`` on: refusals are written too."""
+    """The municipality's policy ``policy_automate_refusals`` on: refusals are written too.
+
+    The municipality's own copy of the package's rules in ``<config dir>/rules/<case
+    type>/`` wins over the package's (docs/adding-a-case-type.md).
+    """
     db = sqlite_db
     import shutil
 
+    from caserobot.rules import get_case_type
     from caserobot.settings import PROJECT_ROOT, get_settings
 
     config = tmp_path / "config"
     shutil.copytree(PROJECT_ROOT / "config", config)
+    shutil.copytree(get_case_type(CASE_TYPE).config_dir, config / "rules" / CASE_TYPE)
     parameters = config / "rules" / CASE_TYPE / "parameters.yaml"
     text = parameters.read_text(encoding="utf-8")
     head, tail = text.split("policy_automate_refusals:", 1)

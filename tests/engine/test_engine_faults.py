@@ -20,8 +20,8 @@ from caserobot.exceptions import BusinessException, ReasonCode
 from caserobot.intake import intake
 from caserobot.legacy import browser as chromium
 from caserobot.legacy.casesystem import CaseSystemSession
-from caserobot.legacy.casesystem.social import SocialServicesScreens
 from caserobot.queue import WorkQueue
+from caserobot_ekonomiskt_bistand.screens import SocialServicesScreens
 from tests.fixtures.platform import apply_standins_env
 from tests.utils.e2e import (
     assert_nothing_lost_nothing_twice,

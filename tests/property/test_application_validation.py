@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caserobot.applications import parse_skolskjuts
 from caserobot.case_types import load_case_types
-from caserobot.cases.ekonomiskt_bistand import EkonomisktBistandHandler, parse_application
 from caserobot.casework import due_at, submitted_at
 from caserobot.exceptions import BusinessException
-from caserobot.legacy.casesystem.social_pages import Household, HouseholdMember
 from caserobot.personnummer import luhn_check_digit
+from caserobot_ekonomiskt_bistand.handler import EkonomisktBistandHandler, parse_application
+from caserobot_ekonomiskt_bistand.pages import Household, HouseholdMember
+from caserobot_skolskjuts.application import parse_skolskjuts
 
 
 def pnr(yyyymmdd: str, birth_no: str = "982") -> str:

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 import caserobot.cli.decide  # noqa: F401  registers the commands
 from caserobot.cli import app
 from caserobot.exceptions import InputError
-from caserobot.rules import Decision, decide
+from caserobot.rules import Decision, decide, get_case_type
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = 500
@@ -54,7 +54,9 @@ SKOLSKJUTS = {
 }
 EB = {
     **json.loads(
-        (ROOT / "config/rules/ekonomiskt_bistand/examples/decide-input.json").read_text("utf-8")
+        (get_case_type("ekonomiskt_bistand").config_dir / "examples/decide-input.json").read_text(
+            "utf-8"
+        )
     ),
     "special_expense_items": [],
     "asset_items": [],

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import caserobot.cli.decide  # noqa: F401  registers the commands
 from caserobot.cli import app
+from caserobot.rules import get_case_type
 
 runner = CliRunner()
 
@@ -192,7 +193,7 @@ def test_distance_of_ten_to_the_thirty_metres_is_refused(valid_input: dict) -> N
 
 
 def test_ten_to_the_thirty_kronor_is_refused() -> None:
-    path = Path(__file__).resolve().parents[2] / "config/rules/ekonomiskt_bistand/examples"
+    path = get_case_type("ekonomiskt_bistand").config_dir / "examples"
     data = json.loads((path / "decide-input.json").read_text(encoding="utf-8"))
     data["costs"]["household_electricity"] = 10**30
     line = _fails(
@@ -202,7 +203,7 @@ def test_ten_to_the_thirty_kronor_is_refused() -> None:
 
 
 def test_250000_kr_of_electricity_goes_to_a_caseworker() -> None:
-    path = Path(__file__).resolve().parents[2] / "config/rules/ekonomiskt_bistand/examples"
+    path = get_case_type("ekonomiskt_bistand").config_dir / "examples"
     data = json.loads((path / "decide-input.json").read_text(encoding="utf-8"))
     data["costs"]["household_electricity"] = 250_000
     out = _ok(

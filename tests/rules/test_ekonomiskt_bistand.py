@@ -18,10 +18,9 @@ from typer.testing import CliRunner
 import caserobot.cli.decide  # noqa: F401  registers the commands
 from caserobot.cli import app
 from caserobot.exceptions import ConfigurationError, ReasonCode
-from caserobot.rules import Decision, decide
-from caserobot.settings import get_settings
+from caserobot.rules import Decision, decide, get_case_type
 
-EXAMPLE = get_settings().rules_dir / "ekonomiskt_bistand" / "examples" / "decide-input.json"
+EXAMPLE = get_case_type("ekonomiskt_bistand").config_dir / "examples" / "decide-input.json"
 runner = CliRunner()
 
 
@@ -53,7 +52,7 @@ def _config_copy(tmp_path: Path, **values: str) -> Path:
     ``values:`` (indented by four spaces), e.g. ``"2021-01-01: {value: true}"``.
     """
     target = tmp_path / "rules" / "ekonomiskt_bistand"
-    shutil.copytree(get_settings().rules_dir / "ekonomiskt_bistand", target)
+    shutil.copytree(get_case_type("ekonomiskt_bistand").config_dir, target)
     params = target / "parameters.yaml"
     text = params.read_text(encoding="utf-8")
     for name, entries in values.items():

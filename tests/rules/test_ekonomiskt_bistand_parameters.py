@@ -11,10 +11,9 @@ from textwrap import dedent
 import pytest
 
 from caserobot.exceptions import ConfigurationError
-from caserobot.rules import load_parameters
-from caserobot.settings import get_settings
+from caserobot.rules import get_case_type, load_parameters
 
-PARAMS = load_parameters(get_settings().rules_dir / "ekonomiskt_bistand" / "parameters.yaml")
+PARAMS = load_parameters(get_case_type("ekonomiskt_bistand").config_dir / "parameters.yaml")
 TABLES = {
     "riksnorm_child": {"0", "1-2", "3", "4-6", "7-10", "11-14", "15-18", "19-20"},
     "riksnorm_adult": {"single", "couple"},
@@ -115,7 +114,7 @@ def test_prisbasbelopp_per_year() -> None:
 def test_every_income_type_has_a_treatment() -> None:
     from typing import get_args
 
-    from caserobot.rules._eb_input import IncomeType
+    from caserobot_ekonomiskt_bistand._input import IncomeType
 
     treatment = PARAMS.value("income_treatment", date(2026, 1, 1))
     assert set(treatment) == set(get_args(IncomeType))

@@ -11,10 +11,9 @@ import pytest
 
 from caserobot.exceptions import ConfigurationError
 from caserobot.rules import decide, get_case_type, load_parameters, load_rule_set
-from caserobot.settings import PROJECT_ROOT
 
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
-REAL = PROJECT_ROOT / "config" / "rules"
+REAL = get_case_type("skolskjuts").config_dir
 
 # fixture file -> fragments the error detail must contain
 CASES = {
@@ -58,7 +57,7 @@ def test_invalid_file_raises_configuration_error_naming_file_and_problem(name: s
 
 
 def test_real_configuration_loads() -> None:
-    loaded = get_case_type("skolskjuts").load(REAL)
+    loaded = get_case_type("skolskjuts").load()
     assert loaded.rule_set.ref == "nacka-skolskjuts@1.0"
     assert loaded.rule_set.municipality == "Nacka"
     assert "distance_threshold_m" in loaded.parameters
@@ -67,7 +66,7 @@ def test_real_configuration_loads() -> None:
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     """A writable copy of the real rules configuration."""
-    shutil.copytree(REAL / "skolskjuts", tmp_path / "skolskjuts")
+    shutil.copytree(REAL, tmp_path / "skolskjuts")
     return tmp_path
 
 

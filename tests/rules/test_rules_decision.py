@@ -128,6 +128,8 @@ def test_json_shape(valid_input: dict) -> None:
 
 def test_public_surface() -> None:
     assert sorted(caserobot.rules.__all__) == [
+        "Calculation",
+        "CalculationLine",
         "CaseType",
         "Check",
         "Decision",

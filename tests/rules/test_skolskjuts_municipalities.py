@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
+from caserobot.rules import get_case_type
 from caserobot.rules._parameters import load_parameters
 
-PARAMETERS = Path(__file__).resolve().parents[2] / "config/rules/skolskjuts/parameters.yaml"
+PARAMETERS = get_case_type("skolskjuts").config_dir / "parameters.yaml"
 
 
 def test_290_unique_municipalities_in_21_counties() -> None:

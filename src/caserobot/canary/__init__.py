@@ -29,7 +29,6 @@ from caserobot.canary._guard import CanaryGuard
 from caserobot.canary._model import (
     ACTOR,
     EVENT,
-    SCREEN_SETS,
     CanaryError,
     CanaryResult,
     CanaryState,
@@ -37,13 +36,14 @@ from caserobot.canary._model import (
     ScreenResult,
     ScreenSet,
     change_message,
+    screen_set,
 )
 from caserobot.canary._store import accept, alerts, robots_for, screens_for, state
 
 __all__ = [
     "ACTOR",
     "EVENT",
-    "SCREEN_SETS",
+    "screen_set",
     "CanaryError",
     "CanaryGuard",
     "CanaryResult",

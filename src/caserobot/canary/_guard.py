@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from caserobot.canary._check import check
-from caserobot.canary._model import SCREEN_SETS, CanaryResult, LayoutChanged
+from caserobot.canary._model import CanaryResult, LayoutChanged, screen_set
 from caserobot.canary._store import Sessions, robots_for
 from caserobot.exceptions import UnexpectedScreen
 from caserobot.legacy.casesystem import pages
@@ -30,7 +30,7 @@ class CanaryGuard:
         progress: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.sessions = sessions
-        self.screens = SCREEN_SETS.get(case_type)
+        self.screens = screen_set(case_type)
         self.case_type = case_type
         self.progress = progress or (lambda event, data: None)
         self.stop_reason: str | None = None

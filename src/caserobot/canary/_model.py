@@ -1,16 +1,15 @@
-"""The canary's vocabulary: the screens of each case type's robot, results, errors."""
+"""The canary's vocabulary: the screens of each case type's robot (from its package),
+results, errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from caserobot import discovery
 from caserobot.exceptions import CaseRobotError, LegacySystemUnavailable
-from caserobot.legacy.casesystem import pages
-from caserobot.legacy.casesystem import social_pages as sp
-from caserobot.legacy.casesystem.screens import ScreenSpec
+from caserobot.legacy.casesystem.screens import ScreenSet
 
 ACTOR = "canary"
 EVENT = "caserobot.canary.layout-changed"
@@ -28,46 +27,13 @@ class LayoutChanged(LegacySystemUnavailable):
     """
 
 
-@dataclass(frozen=True)
-class ScreenSet:
-    """The screens of one case type's robot and how to find sample ids to read them with.
-
-    ``pnr_path``: where a work item's payload holds the person whose screens are read;
-    ``discover``: from that person's screen (parsed by its page object), the ids of cases
-    of this case type and other sample ids.
-    """
-
-    case_type: str
-    screens: tuple[ScreenSpec, ...]
-    pnr_path: tuple[str, ...]
-    discover: Callable[[str, str], dict[str, Any]]
-
-
-def _discover_pupil(html: str, pnr: str) -> dict[str, Any]:
-    pupil = pages.parse_pupil(html, pnr)
-    cases = [c.case_id for c in pupil.cases if c.case_type == "skolskjuts"] if pupil else []
-    return {"case_ids": cases}
-
-
-def _discover_household(html: str, pnr: str) -> dict[str, Any]:
-    household = sp.parse_household(html)
-    if household is None:
-        return {"case_ids": []}
-    cases = [c.case_id for c in household.cases if c.case_type == "ekonomiskt_bistand"]
-    return {"case_ids": cases, "number": household.number}
-
-
-SCREEN_SETS: dict[str, ScreenSet] = {
-    "skolskjuts": ScreenSet(
-        "skolskjuts", pages.SCREENS, ("application", "child", "personnummer"), _discover_pupil
-    ),
-    "ekonomiskt_bistand": ScreenSet(
-        "ekonomiskt_bistand",
-        sp.SCREENS,
-        ("application", "applicant", "personnummer"),
-        _discover_household,
-    ),
-}
+def screen_set(case_type: str) -> ScreenSet | None:
+    """The screens of an installed case type's robot, or None (unknown, or no canary)."""
+    packages = discovery.installed()
+    if case_type not in packages:
+        return None
+    found: ScreenSet | None = packages[case_type].screen_set()
+    return found
 
 
 @dataclass

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from caserobot import audit
 from caserobot.canary._model import (
     ACTOR,
-    SCREEN_SETS,
     CanaryError,
     CanaryResult,
     CanaryState,
     ScreenSet,
     _change,
     change_message,
+    screen_set,
 )
 from caserobot.db import read_session, utcnow, write_session
 from caserobot.db.models import (
@@ -294,7 +294,7 @@ def screens_for(sessions: Sessions, robot: str) -> ScreenSet:
     found = registry.get_robot(sessions, robot)
     if found is None:
         raise NotRegistered("robot", robot)
-    screens = SCREEN_SETS.get(found.case_type)
+    screens = screen_set(found.case_type)
     if screens is None:
         raise CanaryError(f"ärendetypen {found.case_type} har inga skärmar att kontrollera")
     return screens

@@ -9,27 +9,38 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from caserobot.exceptions import ReasonCode
+from caserobot.exceptions import ConfigurationError, ReasonCode
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
-from caserobot.legacy.income import IncomeRegisterClient
-from caserobot.legacy.population import PopulationRegisterClient
-from caserobot.legacy.routes import RouteServiceClient
 
 
-@dataclass
 class Systems:
-    """Clients for the API-reached systems; shared by all seats of one robot."""
+    """Clients of the API-reached systems, shared by all seats of one robot.
 
-    eservice: EServiceClient
-    population: PopulationRegisterClient
-    routes: RouteServiceClient
-    income: IncomeRegisterClient | None = None  # ekonomiskt bistånd
+    The e-service (where every application comes from) is ``systems.eservice``; the
+    registers are offered by name, ``systems["population"]``, so a case type asks for the
+    systems it uses and the core names none of them for it.
+    """
+
+    def __init__(self, eservice: EServiceClient, registers: dict[str, Any]) -> None:
+        self.eservice = eservice
+        self._registers = dict(registers)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._registers[name]
+        except KeyError:
+            known = ", ".join(sorted(self._registers))
+            raise ConfigurationError(
+                "robotens system", f"inget system heter {name!r} (finns: {known})"
+            ) from None
+
+    def names(self) -> list[str]:
+        return sorted(self._registers)
 
     async def aclose(self) -> None:
-        for client in (self.eservice, self.population, self.routes, self.income):
-            if client is not None:
-                await client.aclose()
+        for client in (self.eservice, *self._registers.values()):
+            await client.aclose()
 
 
 @dataclass

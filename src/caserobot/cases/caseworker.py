@@ -6,12 +6,16 @@ action in its payload: ``action_id``, ``action`` (accept / decide / request_comp
 
 Exactly once, as for the robot's own decisions (:mod:`caserobot.cases.writeback`): the case
 is read back first; a decision that is already there with the caseworker's outcome (and, for
-ekonomiskt bistånd, amount and month) is recorded as *recovered* and not written again; the
-item is marked (``writing``, ``writing_decision``, ``writing_payment``) before each write.
+a case type that decides an amount, the amount and period) is recorded as *recovered* and not
+written again; the item is marked (``writing``, ``writing_decision``, ...) before each write.
 A *different* decision already on the case (someone decided in the case system directly) is
 not overwritten: the action fails with :class:`ActionRefused`, for the caseworker to see.
 A write whose answer was lost is resolved by reading back within the settle window, never
 by writing again blind (:func:`caserobot.cases.writeback.settle`).
+
+How a decision is written is the case type's: its package names a ``caseworker`` function
+(``"module:function"``, ``async (ctx, payload) -> ActionWritten``) that this handler calls
+with a payload whose outcome and motivering are checked; completion requests are the core's.
 
 A completion request is sent to the applicant through the e-service
 (``POST /api/applications/{id}/completion-requests``), idempotent on the key
@@ -20,21 +24,15 @@ A completion request is sent to the applicant through the e-service
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from caserobot import discovery
 from caserobot.cases.base import WorkContext
-from caserobot.cases.writeback import outcome_of, settle, settle_deadline
-from caserobot.exceptions import CaseRobotError, UnexpectedScreen, WriteOutcomeUnknown
-from caserobot.legacy.casesystem import social_pages as sp
-from caserobot.legacy.casesystem.pages import SYSTEM
-from caserobot.legacy.casesystem.social import SocialServicesScreens
+from caserobot.exceptions import CaseRobotError, UnexpectedScreen
+from caserobot.legacy.casesystem.pages import OUTCOME_VALUES
 from caserobot.personnummer import InvalidPersonnummer, Personnummer
-
-EB = "ekonomiskt_bistand"
-SKOLSKJUTS = "skolskjuts"
 
 
 class ActionRefused(CaseRobotError):
@@ -64,147 +62,13 @@ class CaseworkerActionHandler:
         p = ctx.payload
         if p.get("action") == "request_completion":
             return await self._completion(ctx, p)
-        if p.get("outcome") not in sp.OUTCOME_VALUES or not p.get("motivering"):
+        if p.get("outcome") not in OUTCOME_VALUES or not p.get("motivering"):
             raise ActionRefused(f"åtgärd {p.get('action_id')}: utfall eller motivering saknas")
-        if self.case_type == SKOLSKJUTS:
-            return await self._skolskjuts(ctx, p)
-        if self.case_type == EB:
-            return await self._ekonomiskt_bistand(ctx, p)
-        raise ActionRefused(f"ärendetypen {self.case_type} kan inte skrivas tillbaka")
-
-    # -- skolskjuts --------------------------------------------------------------------------
-
-    async def _skolskjuts(self, ctx: WorkContext, p: dict[str, Any]) -> ActionWritten:
-        session = ctx.session
-        case_id = p.get("legacy_case_id") or await self._skolskjuts_case(ctx, p)
-
-        def read() -> Any:
-            return session.case(case_id)
-
-        case = await read()
-        if (left := settle_deadline(ctx, "writing")) is not None and not case.decisions:
-            case = await settle(ctx, read, lambda c: bool(c.decisions), left_s=left)
-        outcome, text = p["outcome"], p["motivering"]
-        if case.decisions:
-            last = case.decisions[-1]
-            if outcome_of(last.outcome) == outcome and _same(last.motivering, text):
-                return _written(p, case_id, last.diarienummer, recovered=True)
-            raise ActionRefused(
-                f"ärende {case_id} har redan beslutet '{last.outcome}' ({last.diarienummer}) "
-                "i ärendesystemet; handläggarens beslut skrevs inte"
-            )
-        await ctx.mark_step("writing")
-        written_at = datetime.now(UTC)
-        try:
-            after = await session.write_decision(case_id, outcome, text)
-        except WriteOutcomeUnknown:
-            after = await settle(ctx, read, lambda c: bool(c.decisions), left_s=ctx.settle_s)
-            if not after.decisions:
-                raise
-        last = after.decisions[-1] if after.decisions else None
-        if last is None or outcome_of(last.outcome) != outcome or not last.diarienummer:
-            raise UnexpectedScreen(
-                "handläggarens beslut syns inte på ärendet efter sparande",
-                system=SYSTEM,
-                step="verifiering",
-            )
-        return _written(p, case_id, last.diarienummer, recovered=False, at=written_at)
-
-    async def _skolskjuts_case(self, ctx: WorkContext, p: dict[str, Any]) -> str:
-        """The case of an item that stopped before the robot found it: found, else created."""
-        app = p.get("application") or {}
-        pnr = _pnr((app.get("child") or {}).get("personnummer"), "elevens")
-        pupil = await ctx.session.pupil(pnr)
-        if pupil is None:
-            raise ActionRefused("eleven finns inte i ärendesystemet; beslut kan inte skrivas")
-        app_id = str(app.get("id") or "")
-        found = next(
-            (c for c in pupil.cases if c.extern_ref == app_id and c.case_type == SKOLSKJUTS), None
-        )
-        if found is not None:
-            return found.case_id
-        return (await ctx.session.create_case(pnr, SKOLSKJUTS, app_id)).case_id
-
-    # -- ekonomiskt bistånd ------------------------------------------------------------------
-
-    async def _ekonomiskt_bistand(self, ctx: WorkContext, p: dict[str, Any]) -> ActionWritten:
-        screens = SocialServicesScreens(ctx.session)
-        app = p.get("application") or {}
-        month = str(app.get("month") or "")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-            raise ActionRefused("ansökan saknar giltig månad; beslut kan inte skrivas")
-        pnr = _pnr((app.get("applicant") or {}).get("personnummer"), "sökandens")
-        household = await screens.household(pnr)
-        if household is None:
-            raise ActionRefused("den sökande har inget hushåll i ärendesystemet")
-        case_id = p.get("legacy_case_id") or next(
-            (c.case_id for c in household.cases if c.extern_ref == app.get("id")), None
-        )
-        if case_id is None:
-            case_id = (await ctx.session.create_case(pnr, EB, str(app.get("id")))).case_id
-        def read() -> Any:
-            return screens.case(case_id)
-
-        def decided(c: sp.EbCase) -> bool:
-            return any(d.month == month for d in c.decisions)
-
-        def paid(c: sp.EbCase) -> bool:
-            return any(x.month == month for x in c.payments)
-
-        case = await read()
-        if (left := settle_deadline(ctx, "writing_decision")) is not None and not decided(case):
-            case = await settle(ctx, read, decided, left_s=left)
-        if (left := settle_deadline(ctx, "writing_payment")) is not None and not paid(case):
-            case = await settle(ctx, read, paid, left_s=left)
-        outcome, text = p["outcome"], p["motivering"]
-        utfall = sp.OUTCOME_VALUES[outcome]
-        amount = int(p.get("amount") or 0) if outcome == "granted" else 0
-        written_at: datetime | None = None
-
-        ours = [d for d in case.decisions if d.month == month]
-        if ours:
-            d = ours[-1]
-            if d.outcome != utfall or d.amount != amount or not _same(d.motivering, text):
-                raise ActionRefused(
-                    f"ärende {case_id} har redan beslut för {month} ({d.outcome}, {d.amount} kr, "
-                    f"{d.diarienummer}); handläggarens beslut skrevs inte"
-                )
-            found = d
-        else:
-            await ctx.mark_step("writing_decision")
-            written_at = datetime.now(UTC)
-            try:
-                case = await screens.write_decision(case_id, outcome, amount, month, text)
-            except WriteOutcomeUnknown:
-                case = await settle(ctx, read, decided, left_s=ctx.settle_s)
-                if not decided(case):
-                    raise
-            found = next((d for d in case.decisions if d.month == month), None)
-            if found is None or found.outcome != utfall or not found.diarienummer:
-                raise UnexpectedScreen(
-                    "handläggarens beslut syns inte på ärendet efter sparande",
-                    system=SYSTEM,
-                    step="verifiering",
-                )
-        if outcome == "granted" and not any(x.month == month for x in case.payments):
-            if not household.account:
-                raise ActionRefused("hushållet saknar utbetalningskonto i ärendesystemet")
-            await ctx.mark_step("writing_payment")
-            written_at = written_at or datetime.now(UTC)
-            try:
-                case = await screens.order_payment(case_id, amount, month, household.account)
-            except WriteOutcomeUnknown:
-                case = await settle(ctx, read, paid, left_s=ctx.settle_s)
-                if not paid(case):
-                    raise
-            payment = next((x for x in case.payments if x.month == month), None)
-            if payment is None or payment.amount != amount or not payment.number:
-                raise UnexpectedScreen(
-                    "utbetalningen syns inte på ärendet efter beställning",
-                    system=SYSTEM,
-                    step="verifiering",
-                )
-        return _written(p, case_id, found.diarienummer, recovered=written_at is None, at=written_at)
+        write = discovery.package(self.case_type).caseworker_writer()
+        if write is None:
+            raise ActionRefused(f"ärendetypen {self.case_type} kan inte skrivas tillbaka")
+        written: ActionWritten = await write(ctx, p)
+        return written
 
     # -- completion requests -----------------------------------------------------------------
 
@@ -216,7 +80,7 @@ class CaseworkerActionHandler:
             (r for r in await eservice.completion_requests(app_id) if r.get("key") == key), None
         )
         if sent is not None:
-            return _written(p, None, sent.get("id"), recovered=True)
+            return written(p, None, sent.get("id"), recovered=True)
         await ctx.mark_step("writing_completion")
         written_at = datetime.now(UTC)
         sent = await eservice.request_completion(
@@ -228,10 +92,10 @@ class CaseworkerActionHandler:
                 system="e-tjänst",
                 step="verifiering",
             )
-        return _written(p, None, sent["id"], recovered=False, at=written_at)
+        return written(p, None, sent["id"], recovered=False, at=written_at)
 
 
-def _written(
+def written(
     p: dict[str, Any],
     case_id: str | None,
     diarienummer: str | None,
@@ -248,12 +112,13 @@ def _written(
     )
 
 
-def _same(shown: str, written: str) -> bool:
+def same_motivering(shown: str, text: str) -> bool:
     """Whether a motivering on the case page is the one written (layout whitespace aside)."""
-    return "".join(shown.split()) == "".join(written.split())
+    return "".join(shown.split()) == "".join(text.split())
 
 
-def _pnr(value: Any, whose: str) -> str:
+def personnummer_of(value: Any, whose: str) -> str:
+    """The digits of an application's personnummer, or ActionRefused naming whose it is."""
     try:
         return Personnummer.parse(str(value or "")).digits
     except InvalidPersonnummer:

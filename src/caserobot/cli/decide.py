@@ -61,7 +61,7 @@ def decide(
     case_type: Annotated[
         str,
         typer.Argument(
-            metavar="CASE_TYPE", help="Case type, e.g. skolskjuts (see `caserobot case-types`)."
+            metavar="CASE_TYPE", help="An installed case type (see `caserobot case-types`)."
         ),
     ],
     input_file: Annotated[
@@ -86,12 +86,12 @@ def decide(
     Output keys: outcome (granted, denied or refer), recommended_outcome, reasons,
     reason_codes, rule_set, as_of, inputs, trace (every rule applied) and motivering.
 
-    ekonomiskt_bistand adds amount, norm, reasonable_costs, counted_income (whole kronor)
-    and calculation (every norm, cost and income line).
+    A case type that calculates an amount adds amount, norm, reasonable_costs,
+    counted_income (whole kronor) and calculation (every norm, cost and income line).
 
     Writes to no system. Bad input: one line on stderr, exit code 2.
 
-    Example: caserobot decide skolskjuts --input ansokan.json --as-of 2026-08-01
+    Example: caserobot decide CASE_TYPE --input ansokan.json --as-of 2026-08-01
     """
     from caserobot import rules  # import here: keeps `caserobot --help` fast
 

@@ -1,9 +1,9 @@
 """``caserobot demo``: everything on one machine, from applications to the web UI.
 
 Starts the legacy stand-ins and Prefect's own server, submits synthetic applications, runs
-both robots' flows and prints their reports; then starts a Prefect worker, gives each robot
-a schedule (a real Prefect deployment), adds the demo accounts and serves the web UI until
-Ctrl-C.
+every installed case type's robot flow and prints their reports; then starts a Prefect
+worker, gives each robot a schedule (a real Prefect deployment), adds the demo accounts and
+serves the web UI until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,46 +15,92 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from caserobot import discovery
 from caserobot.cli import app
 from caserobot.cli.run import console, fail, flow_params, print_report, run_flow
+from caserobot.discovery import Demo
 from caserobot.exceptions import CaseRobotError, InputError
 from caserobot.settings import Settings, get_settings
 
-# The demo's robots: (robot, what its applications are called in the progress output).
-DEMO_ROBOTS = (
-    ("skolskjuts", "skolskjutsansökningar"),
-    ("ekonomiskt_bistand", "ansökningar om ekonomiskt bistånd"),
-)
-# The stand-ins space generated applications 60–1800 s (skolskjuts) and 30–900 s apart
-# (ekonomiskt bistånd); the demo's applications start this long per application ago, so
-# they were all submitted recently and none in the future.
-SECONDS_PER_APPLICATION = {"skolskjuts": 1000, "ekonomiskt_bistand": 500}
 # Weekdays at 06:00, Swedish time: the robots' schedules in the demo.
 DEMO_CRON = "0 6 * * 1-5"
-# The demo's accounts: (username, role, units, name). One password for all, printed.
+# The demo's accounts: (username, role, units, name). One password for all, printed. Each
+# case type's package adds its caseworker (Demo.caseworker) in its unit.
 DEMO_PASSWORD = "demo-caserobot"  # nosec B105  # the demo's throwaway accounts on a local database; printed at start
-DEMO_USERS = (
+DEMO_STAFF = (
     ("admin", "admin", (), "Ada Administratör"),
     ("chef", "manager", (), "Maja Chef"),
-    ("skolskjuts", "caseworker", ("Skolskjuts",), "Sam Skolskjutshandläggare"),
-    ("fsstod", "caseworker", ("Försörjningsstöd",), "Frida Socialsekreterare"),
 )
+
+
+def demo_robots() -> dict[str, Demo]:
+    """The installed case types the demo runs, each with its demo profile."""
+    return {
+        name: package.demo for name, package in discovery.installed().items() if package.demo
+    }
+
+
+def demo_users() -> list[tuple[str, str, tuple[str, ...], str]]:
+    """The demo's accounts: the staff and one caseworker per case type, in its unit."""
+    from caserobot.case_types import case_type
+
+    users = list(DEMO_STAFF)
+    for name, demo in demo_robots().items():
+        if demo.caseworker:
+            username, display = demo.caseworker
+            users.append((username, "caseworker", (case_type(name).unit,), display))
+    return users
+
+
+def _counts(applications: int | None, counts: list[str]) -> dict[str, int]:
+    """Applications per case type: each package's default, ``--applications`` for all,
+    ``--count TYPE=N`` for one."""
+    robots = demo_robots()
+    wanted = {
+        name: demo.applications if applications is None else applications
+        for name, demo in robots.items()
+    }
+    for spec in counts:
+        name, sep, number = spec.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise InputError(
+                "--count", f"'{spec}' ska vara ÄRENDETYP=ANTAL (se caserobot case-types)"
+            )
+        if name.strip() not in robots:
+            known = ", ".join(robots) or "inga"
+            raise InputError("--count", f"okänd ärendetyp '{name}' (installerade: {known})")
+        wanted[name.strip()] = int(number)
+    return wanted
 
 
 @app.command()
 def demo(
     applications: Annotated[
-        int, typer.Option("--applications", "-n", min=0, help="Skolskjuts applications to submit")
-    ] = 200,
-    eb_applications: Annotated[
-        int, typer.Option(min=0, help="Ekonomiskt bistånd applications to submit")
-    ] = 150,
+        int | None,
+        typer.Option(
+            "--applications",
+            "-n",
+            min=0,
+            help="Applications per case type (default: each case type's own demo size)",
+        ),
+    ] = None,
+    count: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--count",
+            metavar="TYPE=N",
+            help="Applications of one case type, TYPE as in `caserobot case-types` (repeatable)",
+        ),
+    ] = None,
     seats: Annotated[int, typer.Option(min=1, help="Seat licences of the case system")] = 4,
     ui_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per UI page")] = 0,
     api_latency_ms: Annotated[int, typer.Option(help="Stand-in latency per API call")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic applications")] = 1,
     as_of: Annotated[
-        str | None, typer.Option(help="Skolskjuts decision date YYYY-MM-DD (default: today)")
+        str | None,
+        typer.Option(
+            help="Decision date YYYY-MM-DD for the case types that take one (default: today)"
+        ),
     ] = None,
     serve: Annotated[
         bool,
@@ -63,23 +109,27 @@ def demo(
         ),
     ] = True,
 ) -> None:
-    """Run both case robots end to end on this machine, then open the web UI.
+    """Run every installed case type's robot end to end on this machine, then open the web UI.
 
-    Starts the legacy stand-ins and Prefect's own server, submits synthetic applications to
-    the e-service (skolskjuts and ekonomiskt bistånd), registers the robots, runs each
-    robot's Prefect flow (the Robot Framework robot drives the case system in headless
-    Chromium) and prints the run reports. Ekonomiskt bistånd is decided per month applied
-    for (the stand-ins' scenario month), so --as-of applies to skolskjuts only.
+    Starts the legacy stand-ins and Prefect's own server, submits synthetic applications of
+    each case type to the e-service, registers the robots, runs each robot's Prefect flow
+    (the Robot Framework robot drives the case system in headless Chromium) and prints the
+    run reports. --as-of applies to the case types that take a decision date; the others
+    decide the period applied for (the stand-ins' scenario month).
 
-    Then (unless --no-serve) it starts a Prefect worker, schedules both robots on weekdays
+    Then (unless --no-serve) it starts a Prefect worker, schedules the robots on weekdays
     at 06:00 (Prefect deployments), adds the demo accounts and serves the web UI, printing
     its address and the accounts. Ctrl-C stops everything.
     """
     from caserobot.runtime import apply_isolated_env, start_prefect_server, start_standins
 
-    wanted = {"skolskjuts": applications, "ekonomiskt_bistand": eb_applications}
+    try:
+        wanted = _counts(applications, count or [])
+    except CaseRobotError as exc:
+        raise fail(str(exc)) from None
+    robots = demo_robots()
     if not any(wanted.values()):
-        raise fail("inga ansökningar att behandla: ange --applications eller --eb-applications")
+        raise fail("inga ansökningar att behandla: ange --applications eller --count TYP=N")
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     apply_isolated_env(settings)
@@ -96,10 +146,10 @@ def demo(
             if standins:
                 stack.callback(standins.stop)
             console.print("✓ Ersättningssystemen körs (loggar i var/logs/)")
-            for robot, noun in DEMO_ROBOTS:
+            for robot, profile in robots.items():
                 if wanted[robot]:
-                    _submit(settings, robot, wanted[robot], seed)
-                    console.print(f"✓ {wanted[robot]} {noun} inskickade till e-tjänsten")
+                    _submit(settings, robot, wanted[robot], seed, profile.seconds_apart)
+                    console.print(f"✓ {wanted[robot]} {profile.noun} inskickade till e-tjänsten")
             with console.status("Startar Prefects server (första gången ≈ 20 s)…"):
                 server = start_prefect_server(settings)
             if server:
@@ -108,11 +158,9 @@ def demo(
                 f"✓ Prefect körs: {_prefect_ui()} (inloggning: innehållet i "
                 f"{settings.var_dir / 'prefect-auth'})"
             )
-            for robot, _ in DEMO_ROBOTS:
+            for robot, profile in robots.items():
                 if wanted[robot]:
-                    params = flow_params(
-                        robot, seats, "fast", as_of if robot == "skolskjuts" else None
-                    )
+                    params = flow_params(robot, seats, "fast", as_of if profile.as_of else None)
                     results.append(
                         (robot, run_flow(robot, settings, expected=wanted[robot], params=params))
                     )
@@ -132,8 +180,10 @@ def demo(
                 raise fail(str(exc)) from None
 
 
-def _submit(settings: Settings, case_type: str, count: int, seed: int) -> None:
-    start = datetime.now(UTC) - timedelta(seconds=count * SECONDS_PER_APPLICATION[case_type])
+def _submit(settings: Settings, case_type: str, count: int, seed: int, apart_s: int) -> None:
+    # Started this long ago, the generated applications were all submitted recently and
+    # none in the future.
+    start = datetime.now(UTC) - timedelta(seconds=count * apart_s)
     resp = httpx.post(
         f"{settings.eservice.base_url}/_test/generate",
         json={
@@ -194,7 +244,7 @@ def _serve_ui(settings: Settings, stack: ExitStack, robots: list[str]) -> None:
     url = f"http://{settings.web.host}:{settings.web.port}/"
     console.rule("Webbgränssnittet")
     console.print(f"Öppna [bold]{url}[/bold] och logga in (lösenord [bold]{DEMO_PASSWORD}[/bold]):")
-    for username, role, units, name in DEMO_USERS:
+    for username, role, units, name in demo_users():
         where = f" ({', '.join(units)})" if units else ""
         console.print(f"  {username:<11} {role}{where}: {name}")
     console.print("Allt körs tills du trycker Ctrl-C.")
@@ -213,7 +263,7 @@ def _prefect_ui() -> str:
 def _add_demo_users(sessions: Any) -> None:
     from caserobot import users
 
-    for username, role, units, name in DEMO_USERS:
+    for username, role, units, name in demo_users():
         if users.get_user(sessions, username) is None:
             try:
                 users.add_user(

@@ -70,14 +70,17 @@ def add(
     ] = "caseworker",
     unit: Annotated[
         list[str] | None,
-        typer.Option(help="A caseworker's unit, e.g. Skolskjuts; repeat for more units"),
+        typer.Option(
+            help="A caseworker's unit (a case type's, see `caserobot case-types`); "
+            "repeat for more units"
+        ),
     ] = None,
     name: Annotated[str, typer.Option(help='Display name, e.g. "Anna Andersson"')] = "",
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a user. Prompts for the password (twice) unless --password-stdin is given.
 
-    Example: caserobot users add anna --role caseworker --unit Skolskjuts --name "Anna A"
+    Example: caserobot users add anna --role caseworker --unit Försörjningsstöd --name "Anna A"
     """
     from caserobot import users
 

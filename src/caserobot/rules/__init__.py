@@ -1,12 +1,13 @@
 """Rules as code: dated parameters, rule sets per case type, decisions with a trace.
 
-Entry points: :func:`decide` and :func:`case_types`. A case type is a module that
-builds a :class:`CaseType` and registers it; the installed case types are found through
-:mod:`caserobot.discovery` (entry points). Its rule set and parameters live in
-``config/rules/<case_type>/``. See README.md next to this file.
+Entry points: :func:`decide` and :func:`case_types`. A case type's package builds a
+:class:`CaseType` and registers it; the installed case types are found through
+:mod:`caserobot.discovery` (entry points). Its rule set and parameters live in the package
+(``CaseType.config_dir``); ``config/rules/<case_type>/`` overrides them. See README.md
+next to this file.
 """
 
-from caserobot.rules._calculation import kronor
+from caserobot.rules._calculation import Calculation, CalculationLine, kronor
 from caserobot.rules._decision import Decision, Outcome, RecommendedOutcome, Trace, TraceStep
 from caserobot.rules._engine import (
     CaseType,
@@ -23,6 +24,8 @@ from caserobot.rules._parameters import Parameter, ParameterSet, ParameterUse, l
 from caserobot.rules._rule_set import RuleSet, RuleSpec, load_rule_set
 
 __all__ = [
+    "Calculation",
+    "CalculationLine",
     "CaseType",
     "Check",
     "Decision",

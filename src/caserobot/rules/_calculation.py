@@ -1,6 +1,6 @@
 """Amounts on a decision: a means test, norm + reasonable costs − counted income.
 
-A case type that calculates an amount (ekonomiskt bistånd) builds a :class:`Calculation`
+A case type that calculates an amount (a means test) builds a :class:`Calculation`
 from :class:`CalculationLine` s and hands it to :meth:`Evaluation.record_calculation`;
 the decision then carries ``amount``, ``norm``, ``reasonable_costs``, ``counted_income``
 and the lines, and the motivering shows the calculation. All figures are whole kronor:

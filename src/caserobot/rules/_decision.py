@@ -72,7 +72,7 @@ class Decision(BaseModel):
     for ``denied`` every condition that failed, for ``granted`` every condition met, and
     for ``refer`` first why a person must decide, then the basis of the recommendation.
 
-    Case types that calculate an amount by a means test (ekonomiskt bistånd) also fill
+    Case types that calculate an amount by a means test also fill
     ``amount``, ``norm``, ``reasonable_costs``, ``counted_income`` and ``calculation``;
     for the others these are null and empty.
     """

@@ -1,6 +1,6 @@
 """The engine: case types, their rules and dated variants, evaluation with a trace.
 
-A case type module (e.g. :mod:`caserobot.rules.skolskjuts`) creates a :class:`CaseType`,
+A case type's package creates a :class:`CaseType` (with its ``config_dir``),
 registers rule implementations on it with :meth:`CaseType.rule`, and writes an
 ``evaluate(ev, data)`` function that applies the rules through :meth:`Evaluation.apply`.
 A rule returns a :class:`Check` (a condition for granting), a :class:`Referral` or None
@@ -75,15 +75,20 @@ class CaseType:
     """A kind of application the rules can decide.
 
     Attributes:
-        name: The case type's name; also its directory under the rules dir.
+        name: The case type's name; also its directory under a rules dir that overrides
+            the package's own configuration.
         input_model: Pydantic model that validates the input; it should forbid unknown
             fields and may raise :class:`InputError` from a model validator for
             cross-field problems.
+        config_dir: The package's own ``rule_set.yaml`` and ``parameters.yaml``. A
+            municipality overrides them with ``<rules dir>/<name>/`` (the settings'
+            ``config/rules``), which wins when it exists.
         evaluate: ``evaluate(ev, data)`` applies the rules to the validated input.
     """
 
     name: str
     input_model: type[BaseModel]
+    config_dir: Path | None = None
     evaluate: Callable[[Evaluation, Any], None] | None = None
     _rules: dict[str, list[RuleVariant]] = field(default_factory=dict, repr=False)
     _kinds: dict[str, RuleKind] = field(default_factory=dict, repr=False)
@@ -138,7 +143,7 @@ class CaseType:
             ConfigurationError: a file is missing or malformed, or the rule set and the
                 implementations do not match one to one.
         """
-        directory = (rules_dir or get_settings().rules_dir) / self.name
+        directory = self.config_path(rules_dir)
         rs_path, par_path = directory / RULE_SET_FILE, directory / PARAMETERS_FILE
         try:
             stamp = (rs_path.stat().st_mtime_ns, par_path.stat().st_mtime_ns)
@@ -153,6 +158,16 @@ class CaseType:
         loaded = LoadedRules(rule_set, parameters, rs_path)
         self._cache[directory] = (stamp, loaded)
         return loaded
+
+    def config_path(self, rules_dir: Path | None = None) -> Path:
+        """Where the rule set and parameters are read from: ``rules_dir/<name>`` if given,
+        else the settings' rules dir's ``<name>`` if it exists, else the package's own."""
+        if rules_dir is not None:
+            return rules_dir / self.name
+        override = get_settings().rules_dir / self.name
+        if override.is_dir() or self.config_dir is None:
+            return override
+        return self.config_dir
 
     def _check(self, rule_set: RuleSet, path: Path) -> None:
         if rule_set.case_type != self.name:
@@ -399,10 +414,11 @@ def decide(
     """Decide one application by the rules in force on ``as_of``.
 
     Args:
-        case_type: A registered case type, e.g. ``"skolskjuts"``.
+        case_type: A registered (installed) case type's name.
         data: The application's facts, validated with the case type's input model.
         as_of: The date whose rule set and parameters apply.
-        rules_dir: Overrides ``get_settings().rules_dir`` (tests, alternative configs).
+        rules_dir: Read ``rules_dir/<case_type>/`` instead of the configured rules
+            (tests, alternative configs).
 
     Returns:
         The decision with its reasons, trace and motivering. Touches no system.

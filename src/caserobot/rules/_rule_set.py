@@ -1,13 +1,13 @@
 """The rule-set file of a case type: identity, validity, and the rules it consists of.
 
-``config/rules/<case_type>/rule_set.yaml``::
+``rule_set.yaml`` in a case type's package (or a municipality's ``config/rules/<case_type>/``)::
 
-    id: nacka-skolskjuts
+    id: nacka-exempel
     version: "1.0"
-    case_type: skolskjuts
+    case_type: exempel
     municipality: Nacka
-    title: Skolskjuts (SL-terminsbiljett) i förskoleklass och grundskola
-    decision_subject: skolskjuts i form av SL-terminsbiljett
+    title: Exempelstöd till elever i grundskolan
+    decision_subject: exempelstöd
     effective_from: 2021-12-02
     effective_to: null            # last day in force (inclusive); null = until further notice
     appeal_information: Beslutet kan överklagas till förvaltningsrätten. ...

@@ -121,7 +121,7 @@ DECISION = ScreenSpec(
         ),
     ),
 )
-#: Every screen the skolskjuts robot reads or writes.
+#: The pupil, school, case and decision screens (a case type's canary screen set uses them).
 SCREENS = (PUPIL, SCHOOLS, CASE, NEW_CASE, DECISION)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,22 @@ class ScreenSpec:
 
 
 # -- structure -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreenSet:
+    """The screens of one case type's robot and how to find sample ids to read them with.
+
+    A case type's package offers one to the UI-drift canary (:mod:`caserobot.canary`).
+    ``pnr_path``: where a work item's payload holds the person whose screens are read;
+    ``discover``: from that person's screen (its html and the personnummer), the ids of
+    cases of this case type (``case_ids``) and other sample ids.
+    """
+
+    case_type: str
+    screens: tuple[ScreenSpec, ...]
+    pnr_path: tuple[str, ...]
+    discover: Callable[[str, str], dict[str, Any]]
 
 
 def structure(html: str | HTMLParser) -> dict[str, Any]:

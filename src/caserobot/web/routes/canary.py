@@ -40,7 +40,7 @@ def overview(request: Request, db: Db) -> Response:
                 "name": robot.name,
                 "status": robot.status,
                 "case_type": robot.case_type,
-                "checked": robot.case_type in canary.SCREEN_SETS,
+                "checked": canary.screen_set(robot.case_type) is not None,
                 "state": canary.state(db.sessions, robot.name),
             }
         )

@@ -156,7 +156,9 @@ def completion_form(
 class DecideIn(BaseModel):
     outcome: str = Field(description="granted or denied")
     motivering: str = Field(description="The caseworker's motivering, written to the case")
-    amount: int | None = Field(default=None, description="Whole kronor (ekonomiskt bistånd)")
+    amount: int | None = Field(
+        default=None, description="Whole kronor (case types that decide an amount)"
+    )
 
 
 class CompletionIn(BaseModel):

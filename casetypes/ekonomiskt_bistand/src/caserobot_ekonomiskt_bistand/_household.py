@@ -1,6 +1,6 @@
 """Ekonomiskt bistånd: who is in the household, their ages and norm bands, in Swedish.
 
-Pure functions without parameters; the rules in :mod:`caserobot.rules.ekonomiskt_bistand`
+Pure functions without parameters; the rules in :mod:`caserobot_ekonomiskt_bistand.rules`
 read the figures and record the trace. A member is one of:
 
 - ``applicant`` / ``partner``: the adults of the applicant's household (sambor if both);

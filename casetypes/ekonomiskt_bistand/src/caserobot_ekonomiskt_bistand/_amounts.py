@@ -1,6 +1,6 @@
 """Ekonomiskt bistånd: the lines of the calculation (norm, costs, incomes), pure functions.
 
-The rules in :mod:`caserobot.rules.ekonomiskt_bistand` pass in the figures they read (or
+The rules in :mod:`caserobot_ekonomiskt_bistand.rules` pass in the figures they read (or
 a ``param(name, key)`` lookup, so the trace records exactly the table entries used) and
 get back plain dicts shaped like :class:`~caserobot.rules._calculation.CalculationLine`.
 Every line is in whole kronor (:func:`whole_kronor`), so the sums always add up.
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from caserobot.rules._calculation import kronor
-from caserobot.rules._eb_household import (
+from caserobot.rules import kronor
+from caserobot_ekonomiskt_bistand._household import (
     COST_LABELS,
     IN_HOUSEHOLD,
     INCOME_LABELS,
@@ -163,7 +163,7 @@ def income_lines(
 
     Args:
         incomes: The input's incomes (JSON form).
-        members: :func:`~caserobot.rules._eb_household.classify`'s result.
+        members: :func:`~caserobot_ekonomiskt_bistand._household.classify`'s result.
         treatment: Income type → counted | employment | child_work (``income_treatment``).
         jobbstimulans_percent: The share of employment income disregarded, or None.
         child: ``{"allowance": kr, "counted": {child index: kr}}`` if children work.

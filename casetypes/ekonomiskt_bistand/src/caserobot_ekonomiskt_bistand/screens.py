@@ -11,9 +11,9 @@ from __future__ import annotations
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from caserobot.exceptions import LegacyTimeout, WriteOutcomeUnknown
-from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.legacy.casesystem.session import CaseSystemSession, raise_if_refused
+from caserobot_ekonomiskt_bistand import pages as sp
 
 
 class SocialServicesScreens:

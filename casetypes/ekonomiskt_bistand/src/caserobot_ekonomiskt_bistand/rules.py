@@ -1,7 +1,7 @@
 """Ekonomiskt bistånd (försörjningsstöd) for one month, on the Trelleborg model.
 
 Facts and sources: ``/work/shared/domain/case-rules.md`` section 1; rule texts and
-figures: ``config/rules/ekonomiskt_bistand/``. In short::
+figures: ``config/`` next to this module. In short::
 
     amount = max(0, riksnorm(household) + reasonable costs − counted income)
 
@@ -12,18 +12,27 @@ changes, labour-market plan) and the other reasons below send a case to a casewo
 with the recommended outcome and amount. A proposed refusal also goes to a caseworker
 unless the municipality's policy (``policy_automate_refusals``) automates refusals.
 
-Input: :class:`~caserobot.rules._eb_input.EkonomisktBistandInput`; household rules:
-:mod:`caserobot.rules._eb_household`.
+Input: :class:`~caserobot_ekonomiskt_bistand._input.EkonomisktBistandInput`; household rules:
+:mod:`caserobot_ekonomiskt_bistand._household`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from caserobot.discovery import CaseTypePackage
 from caserobot.exceptions import ConfigurationError, ReasonCode
-from caserobot.rules._calculation import Calculation, CalculationLine, kronor
-from caserobot.rules._eb_amounts import (
+from caserobot.rules import (
+    Calculation,
+    CalculationLine,
+    CaseType,
+    Check,
+    Evaluation,
+    Referral,
+    kronor,
+    register,
+)
+from caserobot_ekonomiskt_bistand._amounts import (
     INCOME_TREATMENTS,
     Line,
     above_guideline,
@@ -34,19 +43,17 @@ from caserobot.rules._eb_amounts import (
     personal_lines,
     shared_line,
 )
-from caserobot.rules._eb_household import COST_LABELS, IN_HOUSEHOLD, classify, household_kind
-from caserobot.rules._eb_input import EkonomisktBistandInput
-from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
-
-CASE_TYPE = register(CaseType("ekonomiskt_bistand", EkonomisktBistandInput))
-
-#: What the core finds through the entry point ``caserobot.case_types`` (pyproject.toml).
-PACKAGE = CaseTypePackage(
-    name=CASE_TYPE.name,
-    rules=CASE_TYPE,
-    handler="caserobot.cases.ekonomiskt_bistand:EkonomisktBistandHandler",
-    decides_amount=True,
+from caserobot_ekonomiskt_bistand._household import (
+    COST_LABELS,
+    IN_HOUSEHOLD,
+    classify,
+    household_kind,
 )
+from caserobot_ekonomiskt_bistand._input import EkonomisktBistandInput
+
+CONFIG_DIR = Path(__file__).parent / "config"
+CASE_TYPE = register(CaseType("ekonomiskt_bistand", EkonomisktBistandInput, config_dir=CONFIG_DIR))
+
 
 # ---- referrals on the application's flags: a person decides ------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from caserobot import rules
-from caserobot.applications import MAX_PLAUSIBLE_DISTANCE_M, SkolskjutsApplication, parse_skolskjuts
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.cases.writeback import settle, settle_deadline, write_once
 from caserobot.exceptions import (
@@ -16,6 +15,11 @@ from caserobot.exceptions import (
 from caserobot.legacy.casesystem import CaseRecord, CaseSummary, Placement, Pupil
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import mask
+from caserobot_skolskjuts.application import (
+    MAX_PLAUSIBLE_DISTANCE_M,
+    SkolskjutsApplication,
+    parse_skolskjuts,
+)
 
 CASE_TYPE = "skolskjuts"
 SRC_APP = "e-tjänst"
@@ -194,7 +198,7 @@ class SkolskjutsHandler:
         else:
             home_key, home_src = home.route_key, SRC_POP
         facts.add("folkbokföringsadress", home_key if home else "skyddad", home_src)
-        routes = ctx.systems.routes
+        routes = ctx.systems["routes"]
         lookups = [routes.walking_distance_m(home_key, placement.school_address)]
         if second is not None and second.address is not None:
             lookups.append(
@@ -214,7 +218,7 @@ class SkolskjutsHandler:
     async def _register_part(
         self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts
     ) -> tuple[PersonRecord, PersonRecord | None]:
-        population = ctx.systems.population
+        population = ctx.systems["population"]
         child = await population.person(app.child.personnummer)
         if app.applicant.personnummer not in child.guardians:
             raise BusinessException(

@@ -7,6 +7,7 @@ Every selector and parser of these screens is here; the skolskjuts screens are i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -23,7 +24,7 @@ from caserobot.legacy.casesystem.pages import (
     _yes,
     check_screen,
 )
-from caserobot.legacy.casesystem.screens import Form, ScreenSpec, Table, require
+from caserobot.legacy.casesystem.screens import Form, ScreenSet, ScreenSpec, Table, require
 
 HOUSEHOLD_BY_PNR = "/hushall?pnr={pnr}"
 HISTORY = "/hushall/{number}/historik"
@@ -433,3 +434,17 @@ def parse_eb_case(html: str) -> EbCase:
 def error_text(html: str) -> str | None:
     node = HTMLParser(html).css_first("p.fel")
     return node.text(strip=True) if node is not None else None
+
+
+def _discover_household(html: str, pnr: str) -> dict[str, Any]:
+    household = parse_household(html)
+    if household is None:
+        return {"case_ids": []}
+    cases = [c.case_id for c in household.cases if c.case_type == "ekonomiskt_bistand"]
+    return {"case_ids": cases, "number": household.number}
+
+
+#: The screens of the ekonomiskt bistånd robot, for the UI-drift canary.
+SCREEN_SET = ScreenSet(
+    "ekonomiskt_bistand", SCREENS, ("application", "applicant", "personnummer"), _discover_household
+)

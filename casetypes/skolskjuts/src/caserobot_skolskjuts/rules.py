@@ -1,7 +1,7 @@
 """Skolskjuts (SL-terminsbiljett) for pupils in förskoleklass and grundskola.
 
 Facts and sources: ``/work/shared/domain/case-rules.md`` section 3; rule texts and
-thresholds: ``config/rules/skolskjuts/``. In short, the pupil gets a ticket if the
+thresholds: ``config/`` next to this module. In short, the pupil gets a ticket if the
 municipality is the home municipality (folkbokföring), the school is in the municipality,
 the placement rule holds (nearest municipal school, or applied there and refused) and the
 walking distance is strictly longer than the threshold for the grade. With växelvis
@@ -11,6 +11,7 @@ Health data, traffic danger, taxi, protected identity and förskoleklass go to a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,9 +27,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from caserobot.discovery import CaseTypePackage
 from caserobot.exceptions import InputError, ReasonCode
-from caserobot.rules._engine import CaseType, Check, Evaluation, Referral, register
+from caserobot.rules import CaseType, Check, Evaluation, Referral, register
 
 HOME_ADDRESS = "folkbokföringsadressen"
 SECOND_ADDRESS = "den andra adressen (växelvis boende)"
@@ -47,7 +47,7 @@ def _grade(value: Any) -> Any:
 
 #: No walk to a school is longer than this (100 km); above it the figure is not a real
 #: distance (issue 13: `decide` granted at 10^30 m). The robot's route lookups use the
-#: same bound (caserobot.applications.MAX_PLAUSIBLE_DISTANCE_M).
+#: same bound (caserobot_skolskjuts.application.MAX_PLAUSIBLE_DISTANCE_M).
 MAX_DISTANCE_M = 100_000
 
 
@@ -96,12 +96,10 @@ class SkolskjutsInput(BaseModel):
         return self
 
 
-CASE_TYPE = register(CaseType("skolskjuts", SkolskjutsInput))
-
-#: What the core finds through the entry point ``caserobot.case_types`` (pyproject.toml).
-PACKAGE = CaseTypePackage(
-    name=CASE_TYPE.name, rules=CASE_TYPE, handler="caserobot.cases.skolskjuts:SkolskjutsHandler"
+CASE_TYPE = register(
+    CaseType("skolskjuts", SkolskjutsInput, config_dir=Path(__file__).parent / "config")
 )
+
 
 
 def _norm_municipality(name: str) -> str:

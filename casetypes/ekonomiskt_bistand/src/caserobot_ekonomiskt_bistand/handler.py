@@ -37,13 +37,12 @@ from caserobot.exceptions import (
     UnexpectedScreen,
     WriteOutcomeUnknown,
 )
-from caserobot.legacy.casesystem import social_pages as sp
 from caserobot.legacy.casesystem.pages import SYSTEM
-from caserobot.legacy.casesystem.social import SocialServicesScreens
 from caserobot.legacy.income import PersonPayments
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import InvalidPersonnummer, Personnummer, mask
-from caserobot.rules._eb_input import (  # one list and one bound, owned by the rules
+from caserobot_ekonomiskt_bistand import pages as sp
+from caserobot_ekonomiskt_bistand._input import (  # one list and one bound, owned by the rules
     COST_ITEMS,
     MAX_ASSET_KRONOR,
     MAX_KRONOR,
@@ -51,6 +50,7 @@ from caserobot.rules._eb_input import (  # one list and one bound, owned by the 
     IncomeType,
     Role,
 )
+from caserobot_ekonomiskt_bistand.screens import SocialServicesScreens
 
 CASE_TYPE = "ekonomiskt_bistand"
 MUNICIPALITY_CODE = "0182"  # Nacka
@@ -342,9 +342,7 @@ class EkonomisktBistandHandler:
     ) -> tuple[PersonRecord | None, dict[str, PersonPayments]]:
         applicant = Personnummer(app.applicant.personnummer)
         pnrs = [m.personnummer for m in app.household]
-        income = ctx.systems.income
-        if income is None:
-            raise UnexpectedScreen("inkomstregistret är inte konfigurerat", system=SRC_INCOME)
+        income = ctx.systems["income"]
         person_or_none, payments = await ctx.gather(
             self._person(ctx, applicant), income.payments(pnrs, f"{app.month[:4]}-01", app.month)
         )
@@ -362,7 +360,7 @@ class EkonomisktBistandHandler:
 
     async def _person(self, ctx: WorkContext, pnr: Personnummer) -> PersonRecord | None:
         try:
-            return await ctx.systems.population.person(pnr.digits)
+            return await ctx.systems["population"].person(pnr.digits)
         except BusinessException as exc:
             if exc.reason == ReasonCode.PERSON_NOT_FOUND and pnr.is_samordningsnummer:
                 return None  # a samordningsnummer holder is not folkbokförd
