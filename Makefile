@@ -8,7 +8,7 @@ demo: bootstrap
 	.venv/bin/caserobot demo $(ARGS)
 
 test: bootstrap
-	.venv/bin/ruff check src casetypes tests flows benchmarks
+	.venv/bin/ruff check src casetypes tests benchmarks
 	.venv/bin/bandit -c pyproject.toml -r src casetypes -q
 	.venv/bin/python -m tests.security.audit
 	.venv/bin/python -m pytest -n 3 --dist worksteal $(ARGS)
@@ -19,7 +19,7 @@ audit: bootstrap
 	.venv/bin/python -m tests.security.audit --require $(ARGS)
 
 lint: bootstrap
-	.venv/bin/ruff check src casetypes tests flows benchmarks
+	.venv/bin/ruff check src casetypes tests benchmarks
 
 bench: bootstrap
 	.venv/bin/python benchmarks/throughput.py $(ARGS)

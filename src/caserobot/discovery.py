@@ -17,6 +17,7 @@ import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any
 
 from caserobot.exceptions import ConfigurationError, InputError
@@ -65,6 +66,8 @@ class CaseTypePackage:
             (:mod:`caserobot.cases.caseworker`); None: the case type cannot.
         screens: ``"module:attr"`` of the :class:`caserobot.legacy.casesystem.ScreenSet`
             its robot uses, for the UI-drift canary; None: no canary.
+        robot: The folder of its robot (``robot.yaml`` naming the flow, ``tasks.robot``,
+            ``devdata/``), see :mod:`caserobot.robots`; None: it has no robot.
         demo: How ``caserobot demo`` runs it.
     """
 
@@ -75,6 +78,7 @@ class CaseTypePackage:
     decides_amount: bool = False
     caseworker: str | None = None
     screens: str | None = None
+    robot: Path | None = None
     demo: Demo | None = None
 
     def new_handler(self) -> Any:

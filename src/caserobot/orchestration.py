@@ -1,4 +1,4 @@
-"""Prefect tasks that the flows in ``flows/`` wire together.
+"""Prefect tasks that the robots' flows (a case type's ``flow.py``) wire together.
 
 A robot run is: register the robot and its legacy systems → intake (e-service → queue) →
 the Robot Framework robot in its own process, holding as many slots of each web-UI legacy

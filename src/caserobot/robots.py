@@ -1,4 +1,10 @@
-"""Robots: their manifests (robots/<name>/robot.yaml) and how one run of a robot is started.
+"""Robots: their manifests (``robot.yaml``), their Prefect flows and how one run is started.
+
+A case type's robot lives in its package (:attr:`caserobot.discovery.CaseTypePackage.robot`:
+``robot.yaml``, ``tasks.robot``, ``devdata/``); robots that belong to no package (a
+municipality's own) are folders in ``robots/``. A manifest names its flow: ``module:function``
+of an installed package (deployed by module path, the way Prefect runs installed code) or
+``<file>.py:function`` next to the manifest.
 
 A robot run is a separate ``robot`` process (Robot Framework is not thread-safe), which
 writes output.xml, log.html and report.html into the run's output directory. On Linux the
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib
 import json
 import os
 import signal
@@ -17,13 +24,16 @@ import subprocess  # nosec B404  # runs Robot Framework as a child process
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from caserobot import discovery
 from caserobot.exceptions import ApplicationException, ConfigurationError, InputError
 from caserobot.settings import PROJECT_ROOT
 
+#: Robots that are not a case type's package: one folder each, with its robot.yaml.
 ROBOTS_DIR = PROJECT_ROOT / "robots"
 
 
@@ -35,27 +45,94 @@ class RobotManifest(BaseModel):
     description: str = ""
     legacy_systems: list[str] = Field(default_factory=list)
     tasks: str = "tasks.robot"
+    flow: str | None = Field(
+        default=None,
+        description="Its Prefect flow: 'module:function' (installed) or 'file.py:function'",
+    )
     directory: Path = Field(default=Path("."), exclude=True)
 
     @property
     def tasks_path(self) -> Path:
         return self.directory / self.tasks
 
+    @property
+    def flow_is_module(self) -> bool:
+        """The flow is imported from an installed package (not a file next to the robot)."""
+        return self.flow is not None and not self.flow.partition(":")[0].endswith(".py")
+
+
+def _manifest_paths() -> dict[str, Path]:
+    """Every robot's ``robot.yaml`` by the name it declares: the installed case types'
+    robots first, then ``ROBOTS_DIR``. A name found twice is a configuration error."""
+    found: dict[str, Path] = {}
+    dirs = [p.robot for p in discovery.installed().values() if p.robot is not None]
+    dirs += sorted(p.parent for p in ROBOTS_DIR.glob("*/robot.yaml"))
+    for directory in dirs:
+        path = directory / "robot.yaml"
+        name = _declared_name(path)
+        if name in found:
+            raise ConfigurationError(
+                str(path), f"roboten {name!r} finns redan i {found[name].parent}"
+            )
+        found[name] = path
+    return found
+
+
+def _declared_name(path: Path) -> str:
+    """The ``name`` a robot.yaml declares (its folder's name if it cannot be read: loading
+    it then says what is wrong)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return path.parent.name
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else path.parent.name
+
 
 def load_manifest(name: str) -> RobotManifest:
-    path = ROBOTS_DIR / name / "robot.yaml"
-    if not path.exists():
-        known = ", ".join(m.name for m in list_manifests()) or "inga"
+    paths = _manifest_paths()
+    if name not in paths:
+        known = ", ".join(sorted(paths)) or "inga"
         raise InputError("robot", f"roboten '{name}' finns inte (kända: {known})")
+    path = paths[name]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return RobotManifest.model_validate({**data, "directory": path.parent})
-    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+    except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
         raise ConfigurationError(str(path), str(exc).splitlines()[0]) from exc
 
 
 def list_manifests() -> list[RobotManifest]:
-    return [load_manifest(p.parent.name) for p in sorted(ROBOTS_DIR.glob("*/robot.yaml"))]
+    return [load_manifest(name) for name in sorted(_manifest_paths())]
+
+
+def load_flow(manifest: RobotManifest) -> Any:
+    """The robot's Prefect flow object.
+
+    Raises:
+        InputError: the manifest names no flow.
+        ConfigurationError: the flow it names cannot be loaded.
+    """
+    from prefect import Flow
+    from prefect.flows import load_flow_from_entrypoint
+
+    if manifest.flow is None:
+        raise InputError("robot", f"roboten '{manifest.name}' har inget flöde (flow i robot.yaml)")
+    try:
+        if manifest.flow_is_module:
+            module, _, attr = manifest.flow.partition(":")
+            loaded = getattr(importlib.import_module(module), attr)
+        else:
+            loaded = load_flow_from_entrypoint(str(manifest.directory / manifest.flow))
+    except Exception as exc:  # a broken flow names itself, never a bare traceback
+        raise ConfigurationError(
+            f"roboten {manifest.name}", f"flödet {manifest.flow!r} går inte att läsa in: {exc}"
+        ) from exc
+    if not isinstance(loaded, Flow):
+        raise ConfigurationError(
+            f"roboten {manifest.name}", f"{manifest.flow!r} är inte ett Prefect-flöde"
+        )
+    return loaded
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Robot schedules: real Prefect deployments with a cron schedule on caserobot's work pool.
 
-A schedule is a Prefect deployment of a robot's flow (``flows/<robot>.py:<robot>``) on the
-process work pool :data:`WORK_POOL`, tagged ``caserobot`` and ``robot:<name>``, so it is
-visible and manageable in Prefect's own UI too. A worker (``caserobot worker``) runs the
-flow runs in the project directory with caserobot's settings: the deployment's job
+A schedule is a Prefect deployment of a robot's flow (the ``flow`` its robot.yaml names, see
+:mod:`caserobot.robots`: an installed case type's flow is deployed by module path, e.g.
+``caserobot_skolskjuts.flow.skolskjuts``) on the process work pool :data:`WORK_POOL`, tagged
+``caserobot`` and ``robot:<name>``, so it is visible and manageable in Prefect's own UI too.
+A worker (``caserobot worker``) runs the flow runs with caserobot's settings: the deployment's job
 variables carry the current ``CASEROBOT_*`` settings (never secrets: those come from the
 worker's environment or from :mod:`caserobot.credentials`; so does Prefect's
 ``PREFECT_API_AUTH_STRING``) and ``CASEROBOT_TRIGGER``
@@ -42,12 +43,11 @@ from sqlalchemy.engine import make_url
 from caserobot import audit, cron, robots
 from caserobot.audit import Sessions
 from caserobot.exceptions import ApplicationException, InputError
-from caserobot.settings import PROJECT_ROOT, Settings, get_settings
+from caserobot.settings import Settings, get_settings
 
 WORK_POOL = "caserobot"
 TAG = "caserobot"
 DEFAULT_TIMEZONE = "Europe/Stockholm"
-FLOWS_DIR = PROJECT_ROOT / "flows"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -243,7 +243,7 @@ def create_schedule(
     """Deploy the robot's flow on the work pool with a cron schedule.
 
     Args:
-        robot: A robot name (``robots/<robot>/robot.yaml``, flow ``flows/<robot>.py``).
+        robot: A robot name (its robot.yaml names the flow).
         cron_expression: Five-field cron, e.g. ``"0 6 * * 1-5"`` (weekdays 06:00).
         actor: Who does it, for the audit log.
         timezone: IANA time zone of the cron expression.
@@ -259,7 +259,7 @@ def create_schedule(
     Raises:
         InputError: unknown robot, bad cron or time zone, bad or taken name, bad parameters.
     """
-    from prefect import Flow
+    from prefect.deployments.runner import EntrypointType
 
     settings = settings or get_settings()
     manifest = robots.load_manifest(robot)
@@ -268,12 +268,9 @@ def create_schedule(
     name = name or robot
     if not _NAME.match(name):
         raise InputError("namn", f"'{name}': endast a–z, 0–9, - och _ (högst 63 tecken)")
-    flow_file = FLOWS_DIR / f"{robot}.py"
-    if not flow_file.exists():
-        raise InputError("robot", f"roboten '{robot}' har inget flöde ({flow_file})")
-    flow = Flow.from_source(
-        source=str(FLOWS_DIR.parent), entrypoint=f"{FLOWS_DIR.name}/{robot}.py:{robot}"
-    )
+    flow = robots.load_flow(manifest)
+    if not manifest.flow_is_module:  # a file next to the robot: Prefect reads it from there
+        flow = type(flow).from_source(source=str(manifest.directory), entrypoint=manifest.flow)
     parameters = dict(parameters or {})
     known = set(flow.parameters.properties)
     if unknown := sorted(set(parameters) - known):
@@ -291,6 +288,10 @@ def create_schedule(
             version=manifest.version,
             work_pool_name=WORK_POOL,
             job_variables={"env": run_env(settings, "schedule")},
+            # An installed case type's flow runs by module path: the worker imports it
+            entrypoint_type=EntrypointType.MODULE_PATH
+            if manifest.flow_is_module
+            else EntrypointType.FILE_PATH,
         )
         try:
             deployment_id = deployment.apply(work_pool_name=WORK_POOL)

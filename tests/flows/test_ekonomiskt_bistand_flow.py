@@ -6,12 +6,10 @@ from collections import Counter
 
 import pytest
 from openpyxl import load_workbook
-from prefect.flows import load_flow_from_entrypoint
 
-from caserobot import registry
+from caserobot import registry, robots
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
-from caserobot.settings import PROJECT_ROOT
 from tests.utils.e2e import case_ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,9 +18,7 @@ CASE_TYPE = "ekonomiskt_bistand"
 
 
 def _flow():  # type: ignore[no-untyped-def]
-    return load_flow_from_entrypoint(
-        str(PROJECT_ROOT / "flows" / f"{CASE_TYPE}.py") + f":{CASE_TYPE}"
-    )
+    return robots.load_flow(robots.load_manifest(CASE_TYPE))
 
 
 def _ledger(standins, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]

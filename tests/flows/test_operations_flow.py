@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from prefect import flow
-from prefect.flows import load_flow_from_entrypoint
 from robot.api import ExecutionResult
 from robot.errors import DataError
 
@@ -16,7 +15,6 @@ from caserobot.db import init_db
 from caserobot.gate import TIMEZONE
 from caserobot.orchestration import run_case_robot
 from caserobot.queue import WorkQueue
-from caserobot.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow]
 
@@ -24,7 +22,7 @@ PROJECT = Path(__file__).parent / "project"
 
 
 def _skolskjuts_flow():  # type: ignore[no-untyped-def]
-    return load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / "skolskjuts.py") + ":skolskjuts")
+    return robots.load_flow(robots.load_manifest("skolskjuts"))
 
 
 def _register_skolskjuts(db) -> None:  # type: ignore[no-untyped-def]

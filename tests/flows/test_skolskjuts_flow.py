@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
-from prefect.flows import load_flow_from_entrypoint
 
-from caserobot import registry
+from caserobot import registry, robots
 from caserobot.db import init_db
 from caserobot.queue import WorkQueue
-from caserobot.settings import PROJECT_ROOT
 from tests.utils.e2e import assert_nothing_lost_nothing_twice
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,7 +18,7 @@ def test_flow_decides_50_applications_none_lost_none_twice(
     prefect_harness, platform_settings, fresh_standins
 ):
     generated = fresh_standins.generate(50, seed=17, malformed_share=0.06)
-    flow = load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / "skolskjuts.py") + ":skolskjuts")
+    flow = robots.load_flow(robots.load_manifest("skolskjuts"))
 
     result = flow(seats=4, as_of="2026-08-15")
 
@@ -58,7 +56,7 @@ def test_flow_decides_50_applications_none_lost_none_twice(
 
 def test_flow_a_second_run_writes_nothing_again(prefect_harness, platform_settings, fresh_standins):
     fresh_standins.generate(6, seed=3, malformed_share=0.0)
-    flow = load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / "skolskjuts.py") + ":skolskjuts")
+    flow = robots.load_flow(robots.load_manifest("skolskjuts"))
     flow(seats=2, as_of="2026-08-15")
     before = [e for e in fresh_standins.ledger("case_system") if e["kind"] == "decision"]
 

@@ -147,7 +147,6 @@ def test_own_server_needs_auth_and_a_foreign_one_is_never_used(
 
             # a worker caserobot starts, and the flow runs it starts, authenticate too
             monkeypatch.setattr(robots, "ROBOTS_DIR", PROJECT / "robots")
-            monkeypatch.setattr(scheduling, "FLOWS_DIR", PROJECT / "flows")
             created = scheduling.create_schedule("tiny", "0 3 1 1 *", actor="test")
             worker = runtime.start_worker(settings)
             assert worker is not None

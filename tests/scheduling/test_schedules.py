@@ -11,7 +11,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from caserobot import audit, scheduling
 from caserobot.db import init_db
 from caserobot.exceptions import InputError
-from caserobot.settings import PROJECT_ROOT, Settings
+from caserobot.settings import Settings
 
 
 def _deployment(schedule_id: str):  # type: ignore[no-untyped-def]
@@ -28,11 +28,10 @@ def test_create_deploys_the_robot_flow_on_the_pool_with_the_cron(
 
     deployment = _deployment(created.id)
     assert deployment.name == "skolskjuts"
-    assert deployment.entrypoint == "flows/skolskjuts.py:skolskjuts"
+    # the installed package's flow, deployed by module path (the worker imports it)
+    assert deployment.entrypoint == "caserobot_skolskjuts.flow.skolskjuts"
     assert deployment.work_pool_name == scheduling.WORK_POOL
-    assert deployment.pull_steps == [
-        {"prefect.deployments.steps.set_working_directory": {"directory": str(PROJECT_ROOT)}}
-    ]
+    assert not deployment.pull_steps  # nothing to fetch: the code is installed
     [schedule] = deployment.schedules
     assert isinstance(schedule.schedule, CronSchedule)
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (

@@ -18,9 +18,9 @@ PROJECT = Path(__file__).parent / "project"
 
 @pytest.fixture
 def tiny_robot(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The ``tiny`` robot (tests/scheduling/project) in place of the real robots and flows."""
+    """The ``tiny`` robot (tests/scheduling/project/robots: a robot that is no case type's,
+    its flow a file next to its robot.yaml) beside the installed case types' robots."""
     monkeypatch.setattr(robots, "ROBOTS_DIR", PROJECT / "robots")
-    monkeypatch.setattr(scheduling, "FLOWS_DIR", PROJECT / "flows")
     return "tiny"
 
 
@@ -29,7 +29,7 @@ def test_worker_runs_a_run_now_to_completed(scheduling_settings: Settings, tiny_
     created = scheduling.create_schedule(
         tiny_robot, "0 3 1 1 *", actor="admin", parameters={"greeting": "god morgon"}
     )
-    assert created.entrypoint == "flows/tiny.py:tiny"
+    assert created.entrypoint == "flow.py:tiny"
     worker = runtime.start_worker(scheduling_settings)
     assert worker is not None
     try:

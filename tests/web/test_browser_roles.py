@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 import uvicorn
 from openpyxl import load_workbook
-from prefect.flows import load_flow_from_entrypoint
 
-from caserobot import users
+from caserobot import robots, users
 from caserobot.db import init_db
 from caserobot.settings import PROJECT_ROOT, Settings, get_settings
 from caserobot.web.server import server_config
@@ -81,8 +80,7 @@ def world(standins, prefect_harness, tmp_path_factory) -> Iterator[World]:  # ty
         standins.generate(16, seed=29, malformed_share=0.0)
         standins.generate(12, seed=31, malformed_share=0.0, type="ekonomiskt_bistand")
         for robot, params in (("skolskjuts", {"as_of": "2026-08-15"}), ("ekonomiskt_bistand", {})):
-            flow = load_flow_from_entrypoint(str(PROJECT_ROOT / f"flows/{robot}.py") + f":{robot}")
-            flow(seats=2, **params)
+            robots.load_flow(robots.load_manifest(robot))(seats=2, **params)
 
         server = uvicorn.Server(server_config(create_app(settings), "127.0.0.1", port))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from caserobot.cli import app
 from caserobot.exceptions import CaseRobotError
-from caserobot.settings import PROJECT_ROOT, Settings, get_settings
+from caserobot.settings import Settings, get_settings
 
 console = Console()
 TERMINAL = ("done", "business_exception", "abandoned")
@@ -25,9 +25,10 @@ def fail(message: str) -> typer.Exit:
 
 
 def load_flow(robot: str) -> Any:
-    from prefect.flows import load_flow_from_entrypoint
+    from caserobot.robots import load_flow as flow_of
+    from caserobot.robots import load_manifest
 
-    return load_flow_from_entrypoint(str(PROJECT_ROOT / "flows" / f"{robot}.py") + f":{robot}")
+    return flow_of(load_manifest(robot))
 
 
 def flow_params(robot: str, seats: int | None, mode: str, as_of: str | None) -> dict[str, Any]:

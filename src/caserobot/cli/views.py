@@ -18,7 +18,7 @@ _OUTCOMES = {"granted": "bevilja", "denied": "avslå"}
 
 @app.command()
 def robots() -> None:
-    """List the robots: manifests in robots/ and what the registry knows of their runs."""
+    """List the robots (the case types' and robots/) and what the registry knows of their runs."""
     console = Console()
     from caserobot import registry
     from caserobot.db import init_db

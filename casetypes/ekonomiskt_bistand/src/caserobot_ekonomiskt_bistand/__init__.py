@@ -4,9 +4,11 @@ Installed, it is found through the entry point ``caserobot.case_types`` (this di
 pyproject.toml). It holds the rules (:mod:`.rules` and its calculation, ``config/``), the
 social-services screens of the case system (:mod:`.pages`, :mod:`.screens`), the robot's
 handler (household, previous decisions, plan, rent caps, population and income registers;
-the decision and a grant's payment order written back), the caseworker's write-back and the
-screens the canary watches.
+the decision and a grant's payment order written back), the robot (``robot/``) and its
+Prefect flow (:mod:`.flow`), the caseworker's write-back and the screens the canary watches.
 """
+
+from pathlib import Path
 
 from caserobot.discovery import CaseTypePackage, Demo
 from caserobot_ekonomiskt_bistand.rules import CASE_TYPE
@@ -25,6 +27,7 @@ PACKAGE = CaseTypePackage(
     decides_amount=True,
     caseworker="caserobot_ekonomiskt_bistand.caseworker:write_action",
     screens="caserobot_ekonomiskt_bistand.pages:SCREEN_SET",
+    robot=Path(__file__).parent / "robot",
     demo=Demo(
         noun="ansökningar om ekonomiskt bistånd",
         applications=150,

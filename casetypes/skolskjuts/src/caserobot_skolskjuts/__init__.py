@@ -3,8 +3,11 @@
 Installed, it is found through the entry point ``caserobot.case_types`` (this distribution's
 pyproject.toml). It holds the rules (:mod:`.rules`, ``config/``), the application model, the
 robot's handler (facts from the case system, the population register and the route service;
-the decision written back), the caseworker's write-back and the screens the canary watches.
+the decision written back), the robot (``robot/``) and its Prefect flow (:mod:`.flow`), the
+caseworker's write-back and the screens the canary watches.
 """
+
+from pathlib import Path
 
 from caserobot.discovery import CaseTypePackage, Demo
 from caserobot_skolskjuts.rules import CASE_TYPE
@@ -22,6 +25,7 @@ PACKAGE = CaseTypePackage(
     },
     caseworker="caserobot_skolskjuts.caseworker:write_action",
     screens="caserobot_skolskjuts.screens:SCREEN_SET",
+    robot=Path(__file__).parent / "robot",
     demo=Demo(
         noun="skolskjutsansökningar",
         applications=200,
