@@ -20,7 +20,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
-from caserobot.exceptions import ConfigurationError, InputError
+from caserobot.exceptions import ConfigurationError, InputError, Reason
 
 GROUP = "caserobot.case_types"
 
@@ -66,6 +66,8 @@ class CaseTypePackage:
             (:mod:`caserobot.cases.caseworker`); None: the case type cannot.
         screens: ``"module:attr"`` of the :class:`caserobot.legacy.casesystem.ScreenSet`
             its robot uses, for the UI-drift canary; None: no canary.
+        reasons: Its own reason codes (a :class:`caserobot.exceptions.Reason` subclass:
+            code and Swedish label), beside the core's ``ReasonCode``.
         robot: The folder of its robot (``robot.yaml`` naming the flow, ``tasks.robot``,
             ``devdata/``), see :mod:`caserobot.robots`; None: it has no robot.
         demo: How ``caserobot demo`` runs it.
@@ -78,6 +80,7 @@ class CaseTypePackage:
     decides_amount: bool = False
     caseworker: str | None = None
     screens: str | None = None
+    reasons: type[Reason] | None = None
     robot: Path | None = None
     demo: Demo | None = None
 

@@ -29,96 +29,82 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class ReasonCode(StrEnum):
-    """Why an item went to a caseworker. Used by the exception queue and the reports."""
+class Reason(StrEnum):
+    """Base of reason codes: each member is ``NAME = ("code", "Swedish label")``.
+
+    The core's codes are :class:`ReasonCode`; a case type's package brings its own subclass
+    (:attr:`caserobot.discovery.CaseTypePackage.reasons`). A code is stored as its string,
+    so codes are unique across the core and every installed package.
+    """
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label  # the reason in plain Swedish, for caseworkers and reports
+        return member
+
+
+class ReasonCode(Reason):
+    """The core's reasons why an item went to a caseworker (any case type can meet them).
+
+    Used by the exception queue and the reports; a case type's own reasons (a rule that
+    refers, a fact only it checks) are in its package.
+    """
 
     # Bad or missing application data
-    INVALID_PERSONNUMMER = "invalid_personnummer"
-    MISSING_FIELD = "missing_field"
-    INVALID_FIELD = "invalid_field"
-    UNKNOWN_SCHOOL = "unknown_school"
-    SCHOOL_MISMATCH = "school_mismatch"
-    ABSURD_DISTANCE = "absurd_distance"
-    PERSON_NOT_FOUND = "person_not_found"
-    UNKNOWN_ADDRESS = "unknown_address"
-    NOT_GUARDIAN = "not_guardian"
-    # Rules say a person must decide
-    MEDICAL_CERTIFICATE = "medical_certificate"
-    TRAFFIC_DANGER = "traffic_danger"
-    TAXI_REQUESTED = "taxi_requested"
-    PROTECTED_IDENTITY = "protected_identity"
-    FORSKOLEKLASS = "forskoleklass"
-    # Rules say a person must decide: a means test (Trelleborg's checks and more)
-    FIRST_APPLICATION = "first_application"
-    REGISTER_MISMATCH = "register_mismatch"
-    CHANGED_SINCE_PREVIOUS = "changed_since_previous"
-    NO_LABOUR_MARKET_PLAN = "no_labour_market_plan"
-    RENT_ABOVE_CAP = "rent_above_cap"
-    SPECIAL_EXPENSES = "special_expenses"
-    ASSETS_DECLARED = "assets_declared"
-    HEALTH_DATA_DECISIVE = "health_data_decisive"
-    SAMORDNINGSNUMMER = "samordningsnummer"
-    NOT_REGISTERED_IN_MUNICIPALITY = "not_registered_in_municipality"
-    ADULT_CHILD = "adult_child"
-    NORM_ESTIMATED = "norm_estimated"
-    PROPOSED_REFUSAL = "proposed_refusal"
-    # Absurd or unknown values: a person decides (issue 13)
-    COST_ABOVE_GUIDELINE = "cost_above_guideline"
-    UNKNOWN_MUNICIPALITY = "unknown_municipality"
-    IMPLAUSIBLE_VALUE = "implausible_value"
+    INVALID_PERSONNUMMER = ("invalid_personnummer", "Ogiltigt personnummer")
+    MISSING_FIELD = ("missing_field", "Uppgift saknas i ansökan")
+    INVALID_FIELD = ("invalid_field", "Felaktig uppgift i ansökan")
+    IMPLAUSIBLE_VALUE = ("implausible_value", "Orimligt värde i ansökan")
+    # The registers do not know the person or the address
+    PERSON_NOT_FOUND = ("person_not_found", "Personen finns inte i registret")
+    UNKNOWN_ADDRESS = ("unknown_address", "Okänd adress")
+    # The legal frame says a person decides, whatever the case type
+    PROTECTED_IDENTITY = ("protected_identity", "Skyddad identitet")
+    HEALTH_DATA_DECISIVE = ("health_data_decisive", "Hälsouppgifter avgör (GDPR art. 22.4)")
+    PROPOSED_REFUSAL = ("proposed_refusal", "Förslag till avslag")
     # The case system holds something the robot must not overwrite or could not write
-    DECISION_CONFLICT = "decision_conflict"
-    CASE_SYSTEM_REFUSED = "case_system_refused"
+    DECISION_CONFLICT = ("decision_conflict", "Annat beslut finns redan i ärendesystemet")
+    CASE_SYSTEM_REFUSED = ("case_system_refused", "Ärendesystemet godtog inte beslutet")
     # The robot gave up on a system problem
-    APPLICATION_ERROR = "application_error"
-
-    @property
-    def label(self) -> str:
-        """The reason in plain Swedish, for caseworkers and reports."""
-        return _REASON_LABELS[self]
+    APPLICATION_ERROR = ("application_error", "Systemfel")
 
 
-_REASON_LABELS: dict[ReasonCode, str] = {
-    ReasonCode.INVALID_PERSONNUMMER: "Ogiltigt personnummer",
-    ReasonCode.MISSING_FIELD: "Uppgift saknas i ansökan",
-    ReasonCode.INVALID_FIELD: "Felaktig uppgift i ansökan",
-    ReasonCode.UNKNOWN_SCHOOL: "Okänd skola",
-    ReasonCode.SCHOOL_MISMATCH: "Skolan stämmer inte med skolplaceringen",
-    ReasonCode.ABSURD_DISTANCE: "Orimligt avstånd",
-    ReasonCode.PERSON_NOT_FOUND: "Personen finns inte i registret",
-    ReasonCode.UNKNOWN_ADDRESS: "Okänd adress",
-    ReasonCode.NOT_GUARDIAN: "Sökanden är inte vårdnadshavare",
-    ReasonCode.MEDICAL_CERTIFICATE: "Läkarintyg bifogat",
-    ReasonCode.TRAFFIC_DANGER: "Trafikfarlig väg anges",
-    ReasonCode.TAXI_REQUESTED: "Taxi begärs",
-    ReasonCode.PROTECTED_IDENTITY: "Skyddad identitet",
-    ReasonCode.FORSKOLEKLASS: "Förskoleklass",
-    ReasonCode.FIRST_APPLICATION: "Första ansökan",
-    ReasonCode.REGISTER_MISMATCH: "Registrerade inkomster avviker från ansökan",
-    ReasonCode.CHANGED_SINCE_PREVIOUS: "Ändrat sedan förra ansökan",
-    ReasonCode.NO_LABOUR_MARKET_PLAN: "Ingen aktiv planering mot arbete",
-    ReasonCode.RENT_ABOVE_CAP: "Hyran över kommunens tak",
-    ReasonCode.SPECIAL_EXPENSES: "Särskilda utgifter sökta",
-    ReasonCode.ASSETS_DECLARED: "Tillgångar uppgivna",
-    ReasonCode.HEALTH_DATA_DECISIVE: "Hälsouppgifter avgör (GDPR art. 22.4)",
-    ReasonCode.SAMORDNINGSNUMMER: "Samordningsnummer",
-    ReasonCode.NOT_REGISTERED_IN_MUNICIPALITY: "Inte folkbokförd i kommunen",
-    ReasonCode.ADULT_CHILD: "Vuxet barn i hushållet",
-    ReasonCode.NORM_ESTIMATED: "Normen för året är en uppskattning",
-    ReasonCode.PROPOSED_REFUSAL: "Förslag till avslag",
-    ReasonCode.COST_ABOVE_GUIDELINE: "Belopp över kommunens riktvärde",
-    ReasonCode.UNKNOWN_MUNICIPALITY: "Okänd kommun",
-    ReasonCode.IMPLAUSIBLE_VALUE: "Orimligt värde i ansökan",
-    ReasonCode.DECISION_CONFLICT: "Annat beslut finns redan i ärendesystemet",
-    ReasonCode.CASE_SYSTEM_REFUSED: "Ärendesystemet godtog inte beslutet",
-    ReasonCode.APPLICATION_ERROR: "Systemfel",
-}
+def reason_codes() -> dict[str, Reason]:
+    """Every known reason code: the core's and each installed case type's.
+
+    Raises:
+        ConfigurationError: two of them use the same code.
+    """
+    from caserobot import discovery  # discovery imports this module
+
+    found: dict[str, Reason] = {r.value: r for r in ReasonCode}
+    for name, package in discovery.installed().items():
+        for reason in package.reasons or ():
+            if reason.value in found and found[reason.value] is not reason:
+                raise ConfigurationError(
+                    f"ärendetypen {name}", f"orsakskoden {reason.value!r} finns redan"
+                )
+            found[reason.value] = reason
+    return found
+
+
+def reason_code(code: str) -> Reason:
+    """The reason a code stands for. Raises ValueError for an unknown code."""
+    if isinstance(code, Reason):
+        return code
+    try:
+        return reason_codes()[code]
+    except KeyError:
+        raise ValueError(f"okänd orsakskod {code!r}") from None
 
 
 def reason_label(code: str) -> str:
     """The Swedish label of a reason code; an unknown code is shown as it is."""
     try:
-        return ReasonCode(code).label
+        return reason_code(code).label
     except ValueError:
         return code
 
@@ -130,8 +116,8 @@ class CaseRobotError(Exception):
 class BusinessException(CaseRobotError):
     """Wrong or missing case data. Never retried; goes to the exception queue."""
 
-    def __init__(self, reason: ReasonCode, detail: str, *, field: str | None = None) -> None:
-        self.reason = ReasonCode(reason)
+    def __init__(self, reason: Reason | str, detail: str, *, field: str | None = None) -> None:
+        self.reason = reason_code(reason)
         self.detail = detail
         self.field = field
         where = f" (fält: {field})" if field else ""

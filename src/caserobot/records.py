@@ -96,7 +96,9 @@ class ExceptionRecord(_Record):
     a referral carries the rules' ``recommended_outcome`` and a ``draft_motivering``.
     """
 
-    reason_codes: list[str] = Field(min_length=1, description="ReasonCode values")
+    reason_codes: list[str] = Field(
+        min_length=1, description="Reason codes (the core's and the case type's)"
+    )
     detail: str = Field(default="", description="Human-readable explanation")
     decision_basis: dict[str, Any] = Field(
         default_factory=dict, description="Facts gathered, each with its source and fetch time"

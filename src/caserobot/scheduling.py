@@ -2,7 +2,7 @@
 
 A schedule is a Prefect deployment of a robot's flow (the ``flow`` its robot.yaml names, see
 :mod:`caserobot.robots`: an installed case type's flow is deployed by module path, e.g.
-``caserobot_skolskjuts.flow.skolskjuts``) on the process work pool :data:`WORK_POOL`, tagged
+``caserobot_<type>.flow.<type>``) on the process work pool :data:`WORK_POOL`, tagged
 ``caserobot`` and ``robot:<name>``, so it is visible and manageable in Prefect's own UI too.
 A worker (``caserobot worker``) runs the flow runs with caserobot's settings: the deployment's job
 variables carry the current ``CASEROBOT_*`` settings (never secrets: those come from the

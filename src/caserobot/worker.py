@@ -28,7 +28,6 @@ from caserobot.exceptions import (
     BusinessException,
     LegacyTimeout,
     NoFreeSeat,
-    ReasonCode,
     is_transient,
 )
 from caserobot.legacy import browser as chromium
@@ -511,7 +510,7 @@ class RobotWorker:
                     item,
                     started,
                     reasons=[
-                        r.value if isinstance(r, ReasonCode) else r for r in result.reason_codes
+                        str(r) for r in result.reason_codes
                     ],
                 )
 
@@ -645,7 +644,7 @@ def _referral_record(result: Referred) -> ExceptionRecord:
     d = result.decision
     return ExceptionRecord(
         reason_codes=[
-            r.value if isinstance(r, ReasonCode) else str(r) for r in result.reason_codes
+            str(r) for r in result.reason_codes
         ],
         detail=result.detail,
         decision_basis={

@@ -121,3 +121,65 @@ def test_the_packages_references_all_resolve() -> None:
         screens = package.screen_set()
         assert screens is not None and screens.screens, name
         assert package.profile["unit"] and package.demo is not None
+
+
+REASONS = (
+    "from caserobot.exceptions import reason_codes, reason_label, BusinessException\n"
+    "try:\n"
+    "    print(reason_label('prov_skal'), BusinessException('prov_skal', 'x').reason.label)\n"
+    "    print(len(reason_codes()))\n"
+    "except Exception as exc:\n"
+    "    print(type(exc).__name__, exc)\n"
+)
+
+
+def _reasons_package(members: str) -> str:
+    return (
+        "from pydantic import BaseModel\n"
+        "from caserobot.discovery import CaseTypePackage\n"
+        "from caserobot.exceptions import Reason\n"
+        "from caserobot.rules import CaseType, register\n"
+        "class Input(BaseModel):\n    x: int\n"
+        f"class ProvReason(Reason):\n{members}"
+        "CASE = register(CaseType('provtyp', Input))\n"
+        "PACKAGE = CaseTypePackage(name='provtyp', rules=CASE, handler='caserobot_provtyp:H',\n"
+        "    profile={'label': 'P', 'unit': 'P', 'sla_days': 5, 'manual_minutes': 10},\n"
+        "    reasons=ProvReason)\n"
+    )
+
+
+def _run(site: Path, script: str) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_packages_own_reason_codes_are_known_with_their_labels(tmp_path: Path) -> None:
+    _install(
+        tmp_path,
+        "provtyp",
+        "caserobot_provtyp:PACKAGE",
+        _reasons_package("    PROV_SKAL = ('prov_skal', 'Provskäl')\n"),
+    )
+    labels, count = _run(tmp_path, REASONS).splitlines()
+    assert labels == "Provskäl Provskäl"
+    from caserobot.exceptions import reason_codes
+
+    assert int(count) == len(reason_codes()) + 1
+
+
+def test_a_reason_code_taken_by_another_package_is_refused(tmp_path: Path) -> None:
+    _install(
+        tmp_path,
+        "provtyp",
+        "caserobot_provtyp:PACKAGE",
+        _reasons_package(
+            "    PROV_SKAL = ('prov_skal', 'Provskäl')\n"
+            "    TAXI = ('taxi_requested', 'Taxi')\n"  # skolskjuts's code
+        ),
+    )
+    out = _run(tmp_path, REASONS)
+    assert out.startswith("ConfigurationError") and "taxi_requested" in out, out

@@ -9,10 +9,12 @@ from openpyxl import load_workbook
 from rich.console import Console
 
 from caserobot import registry
-from caserobot.exceptions import ReasonCode
+from caserobot.exceptions import ReasonCode, reason_codes, reason_label
 from caserobot.queue import WorkQueue
 from caserobot.records import DecisionRecord, ExceptionRecord
 from caserobot.reports import build_run_report, print_summary, write_excel
+from caserobot_ekonomiskt_bistand.reasons import BistandReason
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 
 CASE_TYPE = "ekonomiskt_bistand"
 
@@ -74,8 +76,8 @@ def test_amounts_paid_and_exceptions_by_reason(db, tmp_path: Path) -> None:  # t
         db,
         grants=[4200, 11_380, 7000],
         referrals=[
-            [ReasonCode.FIRST_APPLICATION],
-            [ReasonCode.RENT_ABOVE_CAP, ReasonCode.FIRST_APPLICATION],
+            [BistandReason.FIRST_APPLICATION],
+            [BistandReason.RENT_ABOVE_CAP, BistandReason.FIRST_APPLICATION],
         ],
     )
     report = build_run_report(db.sessions, run_id)
@@ -106,7 +108,7 @@ def test_amounts_paid_and_exceptions_by_reason(db, tmp_path: Path) -> None:  # t
 
 
 def test_case_types_without_payments_show_no_amounts(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run_id = _run_with(db, grants=[], referrals=[[ReasonCode.TAXI_REQUESTED]])
+    run_id = _run_with(db, grants=[], referrals=[[SkolskjutsReason.TAXI_REQUESTED]])
     report = build_run_report(db.sessions, run_id)
     assert report.summary()["payments"] == 0
     wb = load_workbook(write_excel(report, tmp_path / "r.xlsx"))
@@ -115,5 +117,11 @@ def test_case_types_without_payments_show_no_amounts(db, tmp_path: Path) -> None
 
 
 def test_every_reason_code_has_a_swedish_label() -> None:
-    labels = {code: code.label for code in ReasonCode}
+    """The core's codes and every installed case type's, each with a label of its own."""
+    codes = reason_codes()
+    assert set(ReasonCode) <= set(codes.values())
+    assert {SkolskjutsReason.TAXI_REQUESTED, BistandReason.RENT_ABOVE_CAP} <= set(codes.values())
+    labels = {code: reason.label for code, reason in codes.items()}
     assert all(labels.values()) and len(set(labels.values())) == len(labels)
+    assert reason_label("rent_above_cap") == "Hyran över kommunens tak"
+    assert reason_label("finns_inte") == "finns_inte"  # an old code is shown as it is

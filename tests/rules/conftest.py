@@ -170,7 +170,7 @@ def _compare(decision: Decision, expected: dict[str, Any]) -> list[str]:
         if key in expected and getattr(decision, key) != expected[key]:
             problems.append(f"{key}: expected {expected[key]!r}, got {getattr(decision, key)!r}")
     if "reason_codes" in expected:
-        got = {c.value for c in decision.reason_codes}
+        got = set(decision.reason_codes)
         if got != set(expected["reason_codes"]):
             problems.append(
                 f"reason_codes: expected {sorted(expected['reason_codes'])}, got {sorted(got)}"

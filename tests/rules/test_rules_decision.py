@@ -8,6 +8,7 @@ from datetime import date
 import caserobot.rules
 from caserobot.exceptions import ReasonCode
 from caserobot.rules import Decision, decide
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 
 AS_OF = date(2026, 8, 1)
 APPEAL = (
@@ -58,7 +59,7 @@ def test_refer_motivering_is_a_draft(valid_input: dict) -> None:
     data = {**valid_input, "traffic_danger_claimed": True, "protected_identity": True}
     d = decide("skolskjuts", data, AS_OF)
     assert (d.outcome, d.recommended_outcome) == ("refer", "granted")
-    assert d.reason_codes == [ReasonCode.TRAFFIC_DANGER, ReasonCode.PROTECTED_IDENTITY]
+    assert d.reason_codes == [SkolskjutsReason.TRAFFIC_DANGER, ReasonCode.PROTECTED_IDENTITY]
     assert d.reasons[0].startswith("Vårdnadshavarna anger att skolvägen är trafikfarlig")
     assert d.reasons[1].startswith("Eleven har skyddade personuppgifter")
     assert len(d.reasons) == 2 + 4  # referrals, then the basis of the recommendation

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from caserobot.exceptions import ConfigurationError, ReasonCode
+from caserobot.exceptions import ConfigurationError, Reason
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
 
@@ -122,7 +122,7 @@ class Decided:
 class Referred:
     """A case the rules say a person must decide; goes to the exception queue."""
 
-    reason_codes: list[ReasonCode]
+    reason_codes: list[Reason]
     detail: str
     facts: Facts
     decision: Any | None  # the rules' decision with its recommendation, when there is one

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
-from caserobot.exceptions import ReasonCode
+from caserobot.exceptions import reason_code
 from caserobot.rules._calculation import Calculation, CalculationLine, kronor, render_calculation
 from caserobot.rules._parameters import ParameterUse
 from caserobot.rules._rule_set import RuleSet
@@ -17,6 +17,12 @@ Outcome = Literal["granted", "denied", "refer"]
 RecommendedOutcome = Literal["granted", "denied"]
 
 _VERB = {"granted": "beviljas", "denied": "avslås"}
+
+
+
+def _known_reason(code: str) -> str:
+    """A reason code of the core or of an installed case type (stored as its string)."""
+    return reason_code(code).value
 
 
 class TraceStep(BaseModel):
@@ -82,7 +88,7 @@ class Decision(BaseModel):
     outcome: Outcome
     recommended_outcome: RecommendedOutcome
     reasons: list[str]
-    reason_codes: list[ReasonCode] = Field(
+    reason_codes: list[Annotated[str, AfterValidator(_known_reason)]] = Field(
         description="Why the case goes to a caseworker; empty unless outcome is refer"
     )
     case_type: str

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from caserobot import discovery
-from caserobot.exceptions import ConfigurationError, InputError, ReasonCode
+from caserobot.exceptions import ConfigurationError, InputError, Reason
 from caserobot.rules._calculation import Calculation
 from caserobot.rules._decision import Decision, Trace, TraceStep, render_motivering
 from caserobot.rules._parameters import ParameterSet, ParameterUse, load_parameters
@@ -47,7 +47,7 @@ class Check:
 class Referral:
     """A reason why a person, not the robot, must decide the case."""
 
-    code: ReasonCode
+    code: Reason
     reason: str
 
 

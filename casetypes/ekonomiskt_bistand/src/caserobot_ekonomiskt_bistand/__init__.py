@@ -11,6 +11,7 @@ Prefect flow (:mod:`.flow`), the caseworker's write-back and the screens the can
 from pathlib import Path
 
 from caserobot.discovery import CaseTypePackage, Demo
+from caserobot_ekonomiskt_bistand.reasons import BistandReason
 from caserobot_ekonomiskt_bistand.rules import CASE_TYPE
 
 #: What the core finds through the entry point ``caserobot.case_types``.
@@ -27,6 +28,7 @@ PACKAGE = CaseTypePackage(
     decides_amount=True,
     caseworker="caserobot_ekonomiskt_bistand.caseworker:write_action",
     screens="caserobot_ekonomiskt_bistand.pages:SCREEN_SET",
+    reasons=BistandReason,
     robot=Path(__file__).parent / "robot",
     demo=Demo(
         noun="ansökningar om ekonomiskt bistånd",

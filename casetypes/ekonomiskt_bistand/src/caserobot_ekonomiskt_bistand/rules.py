@@ -50,6 +50,7 @@ from caserobot_ekonomiskt_bistand._household import (
     household_kind,
 )
 from caserobot_ekonomiskt_bistand._input import EkonomisktBistandInput
+from caserobot_ekonomiskt_bistand.reasons import BistandReason
 
 CONFIG_DIR = Path(__file__).parent / "config"
 CASE_TYPE = register(CaseType("ekonomiskt_bistand", EkonomisktBistandInput, config_dir=CONFIG_DIR))
@@ -63,7 +64,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "first_application",
         "first_application",
         True,
-        ReasonCode.FIRST_APPLICATION,
+        BistandReason.FIRST_APPLICATION,
         "Det är en första ansökan. Den första utredningen, med bedömning av arbetsförmågan, "
         "görs alltid av en handläggare.",
     ),
@@ -71,7 +72,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "register_mismatch",
         "register_matches_declared",
         False,
-        ReasonCode.REGISTER_MISMATCH,
+        BistandReason.REGISTER_MISMATCH,
         "Inkomstuppgifterna i registren (Försäkringskassan, Skatteverket, CSN, a-kassa) "
         "stämmer inte med dem som anges i ansökan.",
     ),
@@ -79,7 +80,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "changed_since_previous",
         "changed_since_previous",
         True,
-        ReasonCode.CHANGED_SINCE_PREVIOUS,
+        BistandReason.CHANGED_SINCE_PREVIOUS,
         "Uppgifterna skiljer sig från föregående ansökan (hushåll, adress, boendekostnad eller "
         "inkomsttyper).",
     ),
@@ -87,7 +88,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "labour_market_plan",
         "active_labour_market_plan",
         False,
-        ReasonCode.NO_LABOUR_MARKET_PLAN,
+        BistandReason.NO_LABOUR_MARKET_PLAN,
         "Sökanden har ingen aktiv arbetsmarknadsplanering.",
     ),
     (
@@ -102,14 +103,14 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "samordningsnummer",
         "samordningsnummer",
         True,
-        ReasonCode.SAMORDNINGSNUMMER,
+        BistandReason.SAMORDNINGSNUMMER,
         "Sökanden har samordningsnummer och är inte folkbokförd i Sverige.",
     ),
     (
         "registered_in_municipality",
         "registered_in_municipality",
         False,
-        ReasonCode.NOT_REGISTERED_IN_MUNICIPALITY,
+        BistandReason.NOT_REGISTERED_IN_MUNICIPALITY,
         "Sökanden är inte folkbokförd i {municipality} kommun. En handläggare prövar vilken "
         "kommun som ansvarar för biståndet.",
     ),
@@ -117,7 +118,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "special_expenses",
         "special_expenses",
         True,
-        ReasonCode.SPECIAL_EXPENSES,
+        BistandReason.SPECIAL_EXPENSES,
         "Ansökan gäller också särskilda utgifter (till exempel tandvård, glasögon eller "
         "möbler), som prövas individuellt.",
     ),
@@ -125,7 +126,7 @@ FLAG_REFERRALS: list[tuple[str, str, bool, ReasonCode, str]] = [
         "assets_declared",
         "assets_declared",
         True,
-        ReasonCode.ASSETS_DECLARED,
+        BistandReason.ASSETS_DECLARED,
         "Sökanden har uppgett tillgångar eller banksaldo, som ska prövas innan bistånd kan "
         "beviljas.",
     ),
@@ -173,7 +174,7 @@ def _adult_child(ev: Evaluation, adult_children: list[dict[str, Any]]) -> Referr
         for m in adult_children
     )
     return Referral(
-        ReasonCode.ADULT_CHILD,
+        BistandReason.ADULT_CHILD,
         f"I hushållet finns {who}. Ett barn som fyllt 18 och inte går i skolan, eller som "
         "fyllt 21, ingår inte i föräldrarnas försörjningsstöd utan är ett eget ärende. I "
         "förslaget räknas personen in i hushållets storlek men inte i normen eller inkomsterna.",
@@ -198,7 +199,7 @@ def _norm_estimated(ev: Evaluation, household_kind: str, norm: int) -> Referral 
     if official.get(household_kind) == norm:
         return None  # the norm equals an official total: nothing estimated in it
     return Referral(
-        ReasonCode.NORM_ESTIMATED,
+        BistandReason.NORM_ESTIMATED,
         f"Riksnormen för {ev.as_of.year} finns i regeldata bara som uppskattning per "
         "åldersgrupp och hushållsstorlek. Normen för hushållet ska kontrolleras mot den "
         "officiella tabellen.",
@@ -246,7 +247,7 @@ def _rent_cap(ev: Evaluation, rent: int, rent_cap: int | None) -> Referral | Non
     if rent_cap is None or rent <= rent_cap:
         return None
     return Referral(
-        ReasonCode.RENT_ABOVE_CAP,
+        BistandReason.RENT_ABOVE_CAP,
         f"Boendekostnaden {kronor(rent)} är högre än kommunens tak {kronor(rent_cap)} för "
         f"hushållet. I förslaget räknas {kronor(rent_cap)}; om en högre kostnad är skälig "
         "prövas individuellt.",
@@ -265,7 +266,7 @@ def _cost_guideline(
         for item, amount in above.items()
     )
     return Referral(
-        ReasonCode.COST_ABOVE_GUIDELINE,
+        BistandReason.COST_ABOVE_GUIDELINE,
         f"Kostnader över kommunens riktvärde för ett hushåll med "
         f"{_people(household_size)}: {items}. I förslaget räknas riktvärdet; om en högre "
         "kostnad är skälig prövas individuellt.",
@@ -286,7 +287,7 @@ def _special_expense_guideline(
     if not above:
         return None
     return Referral(
-        ReasonCode.COST_ABOVE_GUIDELINE,
+        BistandReason.COST_ABOVE_GUIDELINE,
         f"Särskilda utgifter över kommunens riktvärde: {'; '.join(above)}.",
     )
 
@@ -302,7 +303,7 @@ def _asset_guideline(ev: Evaluation, asset_items: list[dict[str, Any]]) -> Refer
     if not above:
         return None
     return Referral(
-        ReasonCode.COST_ABOVE_GUIDELINE,
+        BistandReason.COST_ABOVE_GUIDELINE,
         f"Uppgivna tillgångar över kommunens riktvärde {kronor(level)}: {'; '.join(above)}. "
         "Värdet ska kontrolleras och tillgången prövas innan bistånd kan beviljas.",
     )

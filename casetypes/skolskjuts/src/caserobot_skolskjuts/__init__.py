@@ -10,6 +10,7 @@ caseworker's write-back and the screens the canary watches.
 from pathlib import Path
 
 from caserobot.discovery import CaseTypePackage, Demo
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 from caserobot_skolskjuts.rules import CASE_TYPE
 
 #: What the core finds through the entry point ``caserobot.case_types``.
@@ -25,6 +26,7 @@ PACKAGE = CaseTypePackage(
     },
     caseworker="caserobot_skolskjuts.caseworker:write_action",
     screens="caserobot_skolskjuts.screens:SCREEN_SET",
+    reasons=SkolskjutsReason,
     robot=Path(__file__).parent / "robot",
     demo=Demo(
         noun="skolskjutsansökningar",

@@ -15,6 +15,7 @@ from caserobot.applications import (
     validation_exception,
 )
 from caserobot.exceptions import BusinessException, ReasonCode
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 
 MAX_PLAUSIBLE_DISTANCE_M = 100_000
 GRADES = ("F", "1", "2", "3", "4", "5", "6", "7", "8", "9")
@@ -69,7 +70,7 @@ def parse_skolskjuts(raw: dict[str, Any]) -> SkolskjutsApplication:
     d = app.declared_distance_m
     if d is not None and not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
         raise BusinessException(
-            ReasonCode.ABSURD_DISTANCE,
+            SkolskjutsReason.ABSURD_DISTANCE,
             f"angivet avstånd är orimligt (0–{MAX_PLAUSIBLE_DISTANCE_M} m)",
             field="declared_distance_m",
         )

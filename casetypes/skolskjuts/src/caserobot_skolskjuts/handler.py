@@ -20,6 +20,7 @@ from caserobot_skolskjuts.application import (
     SkolskjutsApplication,
     parse_skolskjuts,
 )
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 
 CASE_TYPE = "skolskjuts"
 SRC_APP = "e-tjänst"
@@ -97,17 +98,17 @@ class SkolskjutsHandler:
         schools = await session.schools()
         if app.school.unit_code not in schools:
             raise BusinessException(
-                ReasonCode.UNKNOWN_SCHOOL,
+                SkolskjutsReason.UNKNOWN_SCHOOL,
                 f"skolenhetskoden {app.school.unit_code} finns inte i skolregistret",
                 field="school.unit_code",
             )
         if placement is None:
             raise BusinessException(
-                ReasonCode.SCHOOL_MISMATCH, "eleven saknar skolplacering i ärendesystemet"
+                SkolskjutsReason.SCHOOL_MISMATCH, "eleven saknar skolplacering i ärendesystemet"
             )
         if placement.unit_code != app.school.unit_code:
             raise BusinessException(
-                ReasonCode.SCHOOL_MISMATCH,
+                SkolskjutsReason.SCHOOL_MISMATCH,
                 f"ansökan anger {app.school.unit_code} men eleven är placerad på "
                 f"{placement.unit_code} ({placement.school_name})",
                 field="school.unit_code",
@@ -208,7 +209,7 @@ class SkolskjutsHandler:
         for d in distances:
             if not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
                 raise BusinessException(
-                    ReasonCode.ABSURD_DISTANCE, f"vägtjänsten gav orimligt avstånd {d} m"
+                    SkolskjutsReason.ABSURD_DISTANCE, f"vägtjänsten gav orimligt avstånd {d} m"
                 )
         facts.add("gångavstånd_m", distances[0], SRC_ROUTE)
         if len(distances) > 1:
@@ -222,7 +223,7 @@ class SkolskjutsHandler:
         child = await population.person(app.child.personnummer)
         if app.applicant.personnummer not in child.guardians:
             raise BusinessException(
-                ReasonCode.NOT_GUARDIAN,
+                SkolskjutsReason.NOT_GUARDIAN,
                 "den sökande är inte vårdnadshavare för eleven enligt folkbokföringen",
                 field="applicant.personnummer",
             )

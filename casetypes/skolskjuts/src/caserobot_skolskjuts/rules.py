@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from caserobot.exceptions import InputError, ReasonCode
 from caserobot.rules import CaseType, Check, Evaluation, Referral, register
+from caserobot_skolskjuts.reasons import SkolskjutsReason
 
 HOME_ADDRESS = "folkbokföringsadressen"
 SECOND_ADDRESS = "den andra adressen (växelvis boende)"
@@ -137,7 +138,7 @@ def _medical_certificate(ev: Evaluation, medical_certificate: bool) -> Referral 
     if not medical_certificate:
         return None
     return Referral(
-        ReasonCode.MEDICAL_CERTIFICATE,
+        SkolskjutsReason.MEDICAL_CERTIFICATE,
         "Ansökan grundas på läkarintyg eller funktionsnedsättning. Den bedömningen bygger "
         "på hälsouppgifter och ska göras av en handläggare.",
     )
@@ -148,7 +149,7 @@ def _traffic_danger(ev: Evaluation, traffic_danger_claimed: bool) -> Referral | 
     if not traffic_danger_claimed:
         return None
     return Referral(
-        ReasonCode.TRAFFIC_DANGER,
+        SkolskjutsReason.TRAFFIC_DANGER,
         "Vårdnadshavarna anger att skolvägen är trafikfarlig. Trafikförhållandena måste "
         "bedömas individuellt.",
     )
@@ -159,7 +160,7 @@ def _taxi(ev: Evaluation, taxi_requested: bool) -> Referral | None:
     if not taxi_requested:
         return None
     return Referral(
-        ReasonCode.TAXI_REQUESTED,
+        SkolskjutsReason.TAXI_REQUESTED,
         "Ansökan gäller skolskjuts med taxi, som kommunens resurssamordnare beslutar om "
         "efter en individuell bedömning.",
     )
@@ -181,7 +182,7 @@ def _forskoleklass(ev: Evaluation, grade: str) -> Referral | None:
     if grade != "F":
         return None
     return Referral(
-        ReasonCode.FORSKOLEKLASS,
+        SkolskjutsReason.FORSKOLEKLASS,
         "Eleven går i förskoleklass. Kommunens uppgifter om förskoleklassens rätt till "
         "terminsbiljett går isär, så en handläggare ska pröva ärendet.",
     )
@@ -204,7 +205,7 @@ def _known_municipality(ev: Evaluation, municipalities: dict[str, str]) -> Refer
     if not unknown:
         return None
     return Referral(
-        ReasonCode.UNKNOWN_MUNICIPALITY,
+        SkolskjutsReason.UNKNOWN_MUNICIPALITY,
         f"Okänd kommun: {'; '.join(unknown)}, som inte är någon av Sveriges kommuner. "
         "Uppgiften ska kontrolleras innan ärendet kan prövas mot reglerna om hemkommun och "
         "skolans kommun.",
