@@ -8,13 +8,15 @@ queue.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from caserobot.exceptions import BusinessException, ReasonCode
 from caserobot.personnummer import InvalidPersonnummer, Personnummer
+
+M = TypeVar("M", bound=BaseModel)
 
 #: No e-service application was submitted before this; an earlier time is a broken value.
 EARLIEST_SUBMISSION = datetime(2000, 1, 1, tzinfo=UTC)
@@ -66,6 +68,27 @@ def check_submitted_at(raw: dict[str, Any], now: datetime | None = None) -> date
         raise BusinessException(
             ReasonCode.IMPLAUSIBLE_VALUE, f"inlämningstiden {exc}", field="submitted_at"
         ) from None
+
+
+def validate(model: type[M], raw: Any) -> M:
+    """A raw e-service application validated into a case type's model.
+
+    Raises:
+        BusinessException: it is no JSON object, nested too deep, or the first problem of
+            its validation (naming the field), or an implausible ``submitted_at``.
+    """
+    if not isinstance(raw, dict):
+        raise BusinessException(ReasonCode.INVALID_FIELD, "ansökan är inget JSON-objekt")
+    try:
+        app = model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_exception(exc) from None
+    except RecursionError:
+        raise BusinessException(
+            ReasonCode.INVALID_FIELD, "ansökan är nästlad i för många nivåer"
+        ) from None
+    check_submitted_at(raw)
+    return app
 
 
 def validation_exception(exc: ValidationError) -> BusinessException:

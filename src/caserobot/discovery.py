@@ -14,7 +14,7 @@ name; a package is loaded the first time something asks for the case types.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -66,6 +66,8 @@ class CaseTypePackage:
             (:mod:`caserobot.cases.caseworker`); None: the case type cannot.
         screens: ``"module:attr"`` of the :class:`caserobot.legacy.casesystem.ScreenSet`
             its robot uses, for the UI-drift canary; None: no canary.
+        application_labels: Swedish labels of its application's fields (top-level keys of
+            the e-service's JSON), shown to a caseworker; a field without one shows its key.
         reasons: Its own reason codes (a :class:`caserobot.exceptions.Reason` subclass:
             code and Swedish label), beside the core's ``ReasonCode``.
         robot: The folder of its robot (``robot.yaml`` naming the flow, ``tasks.robot``,
@@ -80,6 +82,7 @@ class CaseTypePackage:
     decides_amount: bool = False
     caseworker: str | None = None
     screens: str | None = None
+    application_labels: dict[str, str] = field(default_factory=dict)
     reasons: type[Reason] | None = None
     robot: Path | None = None
     demo: Demo | None = None

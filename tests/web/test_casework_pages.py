@@ -60,6 +60,13 @@ def test_item_page_shows_the_basis_and_the_forms(client, login, items):
     ):
         assert expected in text, expected
     assert text.count('name="csrf_token"') >= 4  # three action forms and the logout form
+    # The application under Swedish labels: the core's for every application's fields, the
+    # case type's package's for its own.
+    assert "<dt>Ansökans id</dt><dd>ES-SK-2</dd>" in text
+    assert "<dt>Inlämnad</dt><dd>2026-08-10T09:00:00+02:00</dd>" in text
+    assert "<dt>Sökande (vårdnadshavare)</dt>" in text and "<dt>applicant</dt>" not in text
+    eb = client.get(f"/casework/{items['eb'].id}")
+    assert eb.status_code == 404  # another unit's item
     detail = client.get(f"/api/casework/{items['late'].id}").json()
     assert detail["legacy_case_id"] == "A-1" and detail["trace"][0]["legal_reference"]
 

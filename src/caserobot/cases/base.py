@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from caserobot.exceptions import ConfigurationError, Reason
+from caserobot.exceptions import ConfigurationError, Reason, reason_code
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
 
@@ -127,6 +127,19 @@ class Referred:
     facts: Facts
     decision: Any | None  # the rules' decision with its recommendation, when there is one
     legacy_case_id: str | None
+
+    @classmethod
+    def by_rules(cls, decision: Any, facts: Facts, legacy_case_id: str | None) -> Referred:
+        """The rules referred the case (outcome ``refer``): their reason codes, the
+        referrals' reasons as the detail, and the decision with its recommendation."""
+        codes = [reason_code(c) for c in decision.reason_codes]
+        return cls(
+            reason_codes=codes,
+            detail=" ".join(decision.reasons[: len(codes)]),
+            facts=facts,
+            decision=decision,
+            legacy_case_id=legacy_case_id,
+        )
 
 
 class CaseHandler(Protocol):

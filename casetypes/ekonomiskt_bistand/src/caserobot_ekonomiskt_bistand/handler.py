@@ -19,14 +19,13 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from caserobot import rules
 from caserobot.applications import (
     MAX_FREE_TEXT,
     MAX_TEXT,
-    check_submitted_at,
-    validation_exception,
+    validate,
 )
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.cases.writeback import conflict, same_text, settle, settle_deadline
@@ -167,17 +166,7 @@ class EbApplication(_Model):
 
 def parse_application(raw: dict[str, Any]) -> EbApplication:
     """Validate; raise a BusinessException with a specific reason code naming the field."""
-    if not isinstance(raw, dict):
-        raise BusinessException(ReasonCode.INVALID_FIELD, "ansökan är inget JSON-objekt")
-    try:
-        app = EbApplication.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_exception(exc) from None
-    except RecursionError:
-        raise BusinessException(
-            ReasonCode.INVALID_FIELD, "ansökan är nästlad i för många nivåer"
-        ) from None
-    check_submitted_at(raw)
+    app = validate(EbApplication, raw)
     first = app.household[0]
     if first.role != "applicant" or first.personnummer != app.applicant.personnummer:
         raise BusinessException(
@@ -232,13 +221,7 @@ class EkonomisktBistandHandler:
                 {"utfall": decision.recommended_outcome, "belopp": decision.amount},
                 "reglerna",
             )
-            return Referred(
-                reason_codes=list(decision.reason_codes),
-                detail=" ".join(decision.reasons[: len(decision.reason_codes)]),
-                facts=facts,
-                decision=decision,
-                legacy_case_id=case.case_id,
-            )
+            return Referred.by_rules(decision, facts, case.case_id)
         return await self._write_once(ctx, screens, app, household, case, decision, facts)
 
     # -- the case system ---------------------------------------------------------------------

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from caserobot.applications import (
     MAX_FREE_TEXT,
     MAX_TEXT,
     Person,
     PostalAddress,
-    check_submitted_at,
-    validation_exception,
+    validate,
 )
 from caserobot.exceptions import BusinessException, ReasonCode
 from caserobot_skolskjuts.reasons import SkolskjutsReason
@@ -56,17 +55,7 @@ class SkolskjutsApplication(BaseModel):
 
 def parse_skolskjuts(raw: dict[str, Any]) -> SkolskjutsApplication:
     """Validate a raw application; raise a specific BusinessException on the first problem."""
-    if not isinstance(raw, dict):
-        raise BusinessException(ReasonCode.INVALID_FIELD, "ansökan är inget JSON-objekt")
-    try:
-        app = SkolskjutsApplication.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_exception(exc) from None
-    except RecursionError:
-        raise BusinessException(
-            ReasonCode.INVALID_FIELD, "ansökan är nästlad i för många nivåer"
-        ) from None
-    check_submitted_at(raw)
+    app = validate(SkolskjutsApplication, raw)
     d = app.declared_distance_m
     if d is not None and not 0 <= d <= MAX_PLAUSIBLE_DISTANCE_M:
         raise BusinessException(

@@ -74,13 +74,7 @@ class SkolskjutsHandler:
         except InputError as exc:  # a register's value the rules' contract refuses
             raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
         if decision.outcome == "refer":
-            return Referred(
-                reason_codes=list(decision.reason_codes),
-                detail=" ".join(decision.reasons[: len(decision.reason_codes)]),
-                facts=facts,
-                decision=decision,
-                legacy_case_id=case.case_id,
-            )
+            return Referred.by_rules(decision, facts, case.case_id)
         return await write_once(ctx, case, decision, facts)
 
     async def _read_pupil(

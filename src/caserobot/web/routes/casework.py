@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from caserobot import casework, protected_identity
+from caserobot import casework, discovery, protected_identity
 from caserobot.casework import ActionRecord, ItemDetail, QueueEntry
 from caserobot.db import Database
 from caserobot.exceptions import InputError, reason_label
@@ -86,7 +86,7 @@ def item_page(request: Request, item_id: RowId, user: Caseworker, db: Db) -> Res
     context = {
         "item": detail,
         "facts": [{**f, "shown": _shown(f["value"])} for f in detail.facts],
-        "application": [(k, _shown(v)) for k, v in detail.application.items()],
+        "application": _application(detail),
         **LABELS,
     }
     return render(request, "casework/item.html", context)
@@ -347,6 +347,18 @@ def _kronor(text: str) -> int | None:
     if not digits.isdigit():
         raise InputError("amount", "beloppet ska vara hela kronor")
     return int(digits)
+
+
+#: Fields every application has (the e-service sets them); a case type labels its own.
+APPLICATION_LABELS = {"id": "Ansökans id", "type": "Ärendetyp", "submitted_at": "Inlämnad"}
+
+
+def _application(detail: ItemDetail) -> list[tuple[str, str]]:
+    """The application's fields under their Swedish labels, as the case type names them."""
+    packages = discovery.installed()
+    own = packages[detail.case_type].application_labels if detail.case_type in packages else {}
+    labels = {**APPLICATION_LABELS, **own}
+    return [(labels.get(k, k), _shown(v)) for k, v in detail.application.items()]
 
 
 def _shown(value: Any) -> str:
