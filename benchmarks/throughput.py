@@ -2,18 +2,31 @@
 
 ``--case-type`` picks the robot: skolskjuts (default) or ekonomiskt_bistand.
 
-Runs the robot's engine twice over the same synthetic applications:
+Runs the robot's engine three times over the same synthetic applications:
 
 * caserobot's way: S seats side by side in one Chromium; read-only screens fetched through
   the browser session, only the decision form rendered; register calls overlapped;
-* the classic way: one session, one case after another, every screen rendered.
+* the classic way at equal seats: S sessions, every screen rendered;
+* the classic way with one session, one case after another (``--classic-cases`` of them).
 
-It prints cases/s, the legacy-bound limit S / (pages·L_ui + calls·L_api) from the pages and
-calls the case-system and API stand-ins counted, their ratio (efficiency), per-case median
-and p95, peak memory of the whole process tree (Chromium included) and the speed-up. The
-last line is one JSON object. The Prefect/Robot Framework start-up is not part of the
+The case-system stand-in answers one request at a time per session (``session_serial``),
+as a session-locked server does, so a seat does one screen at a time. The limit is then
+seat-bound: ``S / (pages · L_ui)``, with the pages counted while processing (logins and
+logouts left out); the old serial limit ``S / (pages · L_ui + calls · L_api)`` is printed
+beside it (``serial_limit_cases_per_s``). ``speedup_vs_classic`` compares at equal seats;
+``speedup_vs_classic_one_session`` with the one-session robot.
+
+Also measured for caserobot's way: ``cpu_ms_per_case``, the CPU time of every process of the
+robot (this Python process, Playwright's driver, every Chromium process; the stand-ins left
+out; Chromium's start-up and the logins included) per case, and ``pss_mb``, the peak
+proportional set size of the same processes (sampled every 0.5 s). ``peak_rss_mb`` is kept
+for comparison with earlier figures (RSS counts shared pages once per process).
+
+The last line is one JSON object. The Prefect/Robot Framework start-up is not part of the
 measurement: this measures the robot engine those run. Rates are over the processing
-phase, after Chromium has started and the seats have logged in (printed separately).
+phase, after Chromium has started and the seats have logged in (printed separately). It
+refuses to run when anything already listens on its ports (stand-ins left running would be
+measured with whatever latency they have).
 
     python benchmarks/throughput.py --cases 200 --seats 4 --ui-latency-ms 150 --api-latency-ms 80
     python benchmarks/throughput.py --case-type ekonomiskt_bistand --cases 200
@@ -26,10 +39,12 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import statistics
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -40,24 +55,65 @@ PORTS = {"eservice": 8811, "case": 8812, "population": 8813, "route": 8814, "inc
 API_SYSTEMS = ("eservice", "population", "route", "income")
 
 
-class PeakRss:
-    """Samples the RSS of this process and all its children (Chromium, the driver)."""
+def _robot_processes() -> list[psutil.Process]:
+    """This process and its descendants (Chromium, Playwright's driver), not the stand-ins."""
+    me = psutil.Process()
+    excluded: set[int] = set()
+    found = [me]
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if child.pid in excluded or "standins" in child.cmdline():
+                excluded.add(child.pid)
+                excluded.update(c.pid for c in child.children(recursive=True))
+                continue
+            found.append(child)
+    return [p for p in found if p.pid not in excluded]
+
+
+def _cpu_s() -> dict[int, float]:
+    """CPU seconds by pid of the robot's processes, each with the children it has reaped
+    (a Chromium renderer that ended is counted in the process that waited for it)."""
+    out = {}
+    for p in _robot_processes():
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system + t.children_user + t.children_system
+    return out
+
+
+class Memory:
+    """Samples the robot's processes: peak RSS (every 0.1 s) and peak PSS (every 0.5 s).
+
+    The sampler's own CPU time is kept (``cpu_s``) so it can be left out of the robot's.
+    """
 
     def __init__(self) -> None:
-        self.peak = 0
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self.cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        me = psutil.Process()
+        started = time.thread_time()
+        tick = 0
         while not self._stop.wait(0.1):
-            total = 0
-            for p in [me, *me.children(recursive=True)]:
+            rss = pss = 0
+            full = tick % 5 == 0
+            for p in _robot_processes():
                 with contextlib.suppress(psutil.Error):  # a process that just ended
-                    total += p.memory_info().rss
-            self.peak = max(self.peak, total)
+                    if full:
+                        info = p.memory_full_info()
+                        rss, pss = rss + info.rss, pss + info.pss
+                    else:
+                        rss += p.memory_info().rss
+            self.peak_rss = max(self.peak_rss, rss)
+            if full:
+                self.peak_pss = max(self.peak_pss, pss)
+            tick += 1
+        self.cpu_s = time.thread_time() - started
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Memory:
         self._thread.start()
         return self
 
@@ -66,10 +122,20 @@ class PeakRss:
         self._thread.join()
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _server_counts(base: dict[str, str]) -> dict[str, int]:
+    """Requests each stand-in served, and the case system's logins and logouts."""
     out = {}
     for name, url in base.items():
-        out[name] = httpx.get(f"{url}/_test/stats", timeout=5).json()["requests"]
+        stats = httpx.get(f"{url}/_test/stats", timeout=5).json()
+        out[name] = stats["requests"]
+        if name == "case":
+            out["case_logins"] = stats.get("login_requests", 0)
     return out
 
 
@@ -101,10 +167,14 @@ def _measure(
                 print(f"  {mode}: {done[0]}/{cases}", file=sys.stderr, flush=True)
 
     worker = RobotWorker(settings, queue, case_type, seats=seats, mode=mode, progress=progress)
-    with PeakRss() as rss:
+    cpu_before = _cpu_s()
+    with Memory() as memory:
         stats = asyncio.run(worker.run())
+    cpu_after = _cpu_s()
+    cpu_s = sum(v - cpu_before.get(pid, 0.0) for pid, v in cpu_after.items()) - memory.cpu_s
     after = _server_counts(base)
-    ui = after["case"] - before["case"]
+    logins = after["case_logins"] - before["case_logins"]
+    ui = after["case"] - before["case"] - logins
     api = sum(after[k] - before[k] for k in API_SYSTEMS)
     d = sorted(stats.durations_ms)
     processing_s = stats.elapsed_s - stats.startup_s
@@ -114,10 +184,13 @@ def _measure(
         "startup_s": stats.startup_s,
         "cases_per_s": stats.processed / processing_s,
         "pages_per_case": ui / max(1, stats.processed),
+        "login_pages": logins,
+        "cpu_ms_per_case": 1000 * cpu_s / max(1, stats.processed),
+        "pss_mb": memory.peak_pss / 2**20,
         "calls_per_case": api / max(1, stats.processed),
         "p50_ms": statistics.median(d),
         "p95_ms": d[min(len(d) - 1, int(0.95 * len(d)))],
-        "peak_rss_mb": rss.peak / 2**20,
+        "peak_rss_mb": memory.peak_rss / 2**20,
         "errors": stats.application_errors,
         "counts": stats.as_dict(),
     }
@@ -146,6 +219,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
+    if busy := [f"{name} {port}" for name, port in PORTS.items() if _listening(port)]:
+        sys.exit(
+            "throughput.py: something already listens on "
+            + ", ".join(busy)
+            + " (stand-ins left running?). Stop it: this benchmark starts its own stand-ins "
+            "with the latency asked for."
+        )
     var = Path(tempfile.mkdtemp(prefix="caserobot-bench-"))
     env = {
         "CASEROBOT_VAR_DIR": str(var),
@@ -182,23 +262,36 @@ def main() -> None:
             file=sys.stderr,
         )
         fast = _measure(settings, args.case_type, "fast", args.seats, args.cases, args.seed, base)
+        print(
+            f"classic: {args.cases} cases, {args.seats} sessions, every screen rendered",
+            file=sys.stderr,
+        )
+        classic = _measure(
+            settings, args.case_type, "classic", args.seats, args.cases, args.seed, base
+        )
         classic_n = args.classic_cases or args.cases
         print(f"classic: {classic_n} cases, 1 session, every screen rendered", file=sys.stderr)
-        classic = _measure(settings, args.case_type, "classic", 1, classic_n, args.seed, base)
+        single = _measure(settings, args.case_type, "classic", 1, classic_n, args.seed, base)
     finally:
         if standins:
             standins.stop()
 
-    per_case_s = (
-        fast["pages_per_case"] * args.ui_latency_ms + fast["calls_per_case"] * args.api_latency_ms
-    ) / 1000
-    limit = args.seats / per_case_s
+    seat_s = fast["pages_per_case"] * args.ui_latency_ms / 1000
+    limit = args.seats / seat_s
+    serial_s = seat_s + fast["calls_per_case"] * args.api_latency_ms / 1000
+    serial_limit = args.seats / serial_s
     result = {
         "case_type": args.case_type,
         "cases_per_s": round(fast["cases_per_s"], 3),
         "limit_cases_per_s": round(limit, 3),
         "efficiency": round(fast["cases_per_s"] / limit, 3),
+        "serial_limit_cases_per_s": round(serial_limit, 3),
         "speedup_vs_classic": round(fast["cases_per_s"] / classic["cases_per_s"], 2),
+        "speedup_vs_classic_one_session": round(fast["cases_per_s"] / single["cases_per_s"], 2),
+        "pages_per_case": round(fast["pages_per_case"], 2),
+        "calls_per_case": round(fast["calls_per_case"], 2),
+        "cpu_ms_per_case": round(fast["cpu_ms_per_case"], 1),
+        "pss_mb": round(fast["pss_mb"], 1),
         "p50_ms": round(fast["p50_ms"], 1),
         "p95_ms": round(fast["p95_ms"], 1),
         "peak_rss_mb": round(max(fast["peak_rss_mb"], classic["peak_rss_mb"]), 1),
@@ -208,19 +301,25 @@ def main() -> None:
         f"{fast['startup_s']:.1f} s start-up (Chromium, logins) = "
         f"{fast['cases_per_s']:.2f} cases/s; {fast['pages_per_case']:.2f} pages and "
         f"{fast['calls_per_case']:.2f} API calls per case; p50 {fast['p50_ms']:.0f} ms, "
-        f"p95 {fast['p95_ms']:.0f} ms; peak RSS {fast['peak_rss_mb']:.0f} MB; "
-        f"application errors {fast['errors']}"
+        f"p95 {fast['p95_ms']:.0f} ms; CPU {fast['cpu_ms_per_case']:.0f} ms per case; "
+        f"peak PSS {fast['pss_mb']:.0f} MB (RSS {fast['peak_rss_mb']:.0f} MB); "
+        f"{fast['login_pages']} login pages left out; application errors {fast['errors']}"
     )
     print(
-        f"limit S/(pages·L_ui + calls·L_api) = {args.seats}/{per_case_s:.3f} s = "
-        f"{limit:.2f} cases/s; efficiency {result['efficiency']:.2f}"
+        f"seat-bound limit S/(pages·L_ui) = {args.seats}/{seat_s:.3f} s = "
+        f"{limit:.2f} cases/s; efficiency {result['efficiency']:.2f} "
+        f"(serial limit S/(pages·L_ui + calls·L_api) = {serial_limit:.2f} cases/s)"
     )
-    print(
-        f"classic: {classic['cases']} cases in {classic['elapsed_s']:.1f} s after "
-        f"{classic['startup_s']:.1f} s start-up = "
-        f"{classic['cases_per_s']:.2f} cases/s; {classic['pages_per_case']:.2f} pages per case; "
-        f"peak RSS {classic['peak_rss_mb']:.0f} MB; speed-up {result['speedup_vs_classic']:.1f}x"
-    )
+    for label, run, key in (
+        (f"classic, {args.seats} sessions", classic, "speedup_vs_classic"),
+        ("classic, 1 session", single, "speedup_vs_classic_one_session"),
+    ):
+        print(
+            f"{label}: {run['cases']} cases in {run['elapsed_s']:.1f} s after "
+            f"{run['startup_s']:.1f} s start-up = {run['cases_per_s']:.2f} cases/s; "
+            f"{run['pages_per_case']:.2f} pages per case; CPU {run['cpu_ms_per_case']:.0f} ms "
+            f"per case; peak PSS {run['pss_mb']:.0f} MB; speed-up {result[key]:.1f}x"
+        )
     print(json.dumps(result))
 
 

@@ -92,6 +92,8 @@ class Case:
 class CaseSystem(StandIn):
     name = "case_system"
     write_routes = (r"/arende/ny", r"/arende/\d+/beslut", r"/arende/\d+/utbetalning")
+    session_cookie = COOKIE
+    login_paths = ("/login", "/logout")
 
     def __init__(self, world: World, tuning: Tuning | None = None) -> None:
         super().__init__(tuning, fault_seed=world.seed + 2)

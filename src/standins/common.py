@@ -61,6 +61,7 @@ class Tuning:
     session_expiry_rate: float = 0.0  # case system only
     seats_taken: int = 0  # case system only
     layout_variant: str = "v1"  # case system only
+    session_serial: str = "on"  # case system only
 
 
 class Ledger:
@@ -92,12 +93,19 @@ class StandIn:
 
     name = "standin"
     write_routes: tuple[str, ...] = ()
+    #: The cookie naming a logged-in session (None: the system has no sessions). With
+    #: ``session_serial`` on, the fault gate answers one request per session at a time.
+    session_cookie: str | None = None
+    #: Paths of logging in and out, counted apart (``login_requests`` in the stats), so a
+    #: benchmark can count the pages of the work alone.
+    login_paths: tuple[str, ...] = ()
 
     def __init__(self, tuning: Tuning | None = None, fault_seed: int = 0) -> None:
         self.defaults = tuning or Tuning()
         self.tuning = replace(self.defaults)
         self.ledger = Ledger()
         self.requests = 0
+        self.login_requests = 0  # of ``requests``: those to ``login_paths``
         self.own_seed = fault_seed
         self._faults = random.Random(self.seed())  # nosec B311  # seeded fault injection for tests, not security
         self.faults: Counter[str] = Counter()
@@ -202,7 +210,8 @@ class StandIn:
 
 def stats_of(state: StandIn) -> dict[str, Any]:
     return {
-        "system": state.name, "requests": state.requests, "writes": len(state.ledger.entries),
+        "system": state.name, "requests": state.requests, "login_requests": state.login_requests,
+        "writes": len(state.ledger.entries),
         "faults": {kind: state.faults[kind] for kind in FAULT_KINDS},
         "outage_connections": state.outage_connections,
         "pending_writes": state.pending_writes,

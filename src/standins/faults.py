@@ -2,6 +2,11 @@
 
 In order, for every request except ``/_test/*`` and ``/static/*``:
 
+0. with ``session_serial`` on, a request that names a session (``StandIn.session_cookie``)
+   waits until that session's previous request has been answered: a session-locked server
+   works one request at a time per session, so parallel fetches on one seat do not pay.
+   The wait covers the latency and the handler; a hang (lost on the way) and a slow
+   write's delay do not hold the session;
 1. a maintenance window answers 503 with ``Retry-After`` (nothing runs);
 2. ``latency_ms`` is waited;
 3. a *hang* holds the request ``hang_s`` and closes the connection without an answer;
@@ -25,9 +30,12 @@ import asyncio
 import contextlib
 import math
 import re
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,14 +68,53 @@ class FaultGate:
         self.app = app
         self.state = state
         self.writes = [re.compile(p) for p in state.write_routes]
+        # One lock per session token; a lock nobody holds or waits for is dropped.
+        self.locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or path.startswith(("/_test/", "/static/")):
             await self.app(scope, receive, send)
             return
+        lock = self.session_lock(scope)
+        if lock is not None:
+            await lock.acquire()
+        held = [lock]
+
+        def release() -> None:  # the session is free again (once)
+            if held[0] is not None:
+                held[0].release()
+                held[0] = None
+
+        try:
+            await self.gate(scope, receive, send, release)
+        finally:
+            release()
+
+    def session_lock(self, scope: Scope) -> asyncio.Lock | None:
+        """The lock of the session the request names, when sessions are serialised."""
+        name = self.state.session_cookie
+        if name is None or getattr(self.state.tuning, "session_serial", "off") != "on":
+            return None
+        header = next((v for k, v in scope.get("headers", ()) if k == b"cookie"), None)
+        token = cookie_parser(header.decode("latin-1")).get(name) if header else None
+        if not token:
+            return None
+        lock = self.locks.get(token)
+        if lock is None:
+            lock = self.locks[token] = asyncio.Lock()
+        return lock
+
+    async def gate(
+        self, scope: Scope, receive: Receive, send: Send, release: Callable[[], None]
+    ) -> None:
+        path = scope.get("path", "")
         state, tuning = self.state, self.state.tuning
         state.requests += 1
+        if path in state.login_paths:
+            state.login_requests += 1
         state.on_request()
         left = state.maintenance_left()
         if left > 0:
@@ -80,6 +127,7 @@ class FaultGate:
             await asyncio.sleep(tuning.latency_ms / 1000)
         if state.roll(tuning.hang_rate):
             state.count("hang")
+            release()  # lost on the way (a proxy, the network): the session is not busy
             await state.pause(tuning.hang_s)
             await drop(send)
             return
@@ -95,6 +143,8 @@ class FaultGate:
             slow = state.roll(tuning.slow_write_rate)
             lost = state.roll(tuning.lost_answer_rate)
             if slow or lost:
+                if slow:
+                    release()  # the delayed write does not hold the session
                 await self.faulty_write(scope, receive, send, slow, lost)
                 return
         await self.app(scope, receive, send)

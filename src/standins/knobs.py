@@ -14,6 +14,7 @@ from typing import Any
 CASE_SYSTEM = "case_system"
 LOST_ANSWER_MODES = ("mixed", "500", "502", "503", "drop")
 LAYOUTS = ("v1", "v2")
+ON_OFF = ("on", "off")
 MAX_SECONDS = 86_400.0
 
 
@@ -69,6 +70,10 @@ KNOBS: tuple[Knob, ...] = (
     Knob("layout_variant", "choice", "v1",
          "screen layout: v1 (today's) or v2 (renamed labels, moved tables, changed forms)",
          case_system_only=True, choices=LAYOUTS),
+    Knob("session_serial", "choice", "on",
+         "on: one request at a time per session, as a session-locked server answers (a "
+         "second request on the same session waits for the first, latency included); off: "
+         "requests of one session run side by side", case_system_only=True, choices=ON_OFF),
 )
 BY_NAME = {k.name: k for k in KNOBS}
 MAINTENANCE_S = "maintenance_s"

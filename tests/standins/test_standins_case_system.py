@@ -218,3 +218,42 @@ def test_unknown_case_and_test_routes(login: Login, fresh_standins) -> None:  # 
     assert httpx.get(f"{base}/_test/health").json()["status"] == "ok"
     assert httpx.get(f"{base}/_test/stats").json()["requests"] >= 1
     assert httpx.get(f"{base}/static/beslut.js").status_code == 200
+
+
+def _two_at_once(clients: list[httpx.Client], path: str) -> list[float]:
+    """Send one GET per client at the same moment; when each answer arrived (s)."""
+    import threading
+
+    start = time.monotonic()
+    done: list[float] = [0.0] * len(clients)
+
+    def get(i: int) -> None:
+        assert clients[i].get(path).status_code == 200
+        done[i] = time.monotonic() - start
+
+    threads = [threading.Thread(target=get, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(done)
+
+
+def test_a_session_is_answered_one_request_at_a_time(login, fresh_standins) -> None:  # type: ignore[no-untyped-def]
+    """As a session-locked server: two requests on one session take two latencies; on two
+    sessions (two seats) one; with ``session_serial`` off, one."""
+    fresh_standins.configure("case_system", latency_ms=400)
+    one, _ = login("robot01")
+    other, _ = login("robot02")
+    # two clients sharing one session cookie (one seat)
+    twin = httpx.Client(base_url=fresh_standins.case_system_url, cookies=one.cookies, timeout=10)
+    try:
+        first, second = _two_at_once([one, twin], "/start")
+        assert second - first >= 0.3, (first, second)  # the second waited for the first
+        first, second = _two_at_once([one, other], "/start")
+        assert second - first < 0.3, (first, second)  # two seats work side by side
+        fresh_standins.configure("case_system", session_serial="off")
+        first, second = _two_at_once([one, twin], "/start")
+        assert second - first < 0.3, (first, second)
+    finally:
+        twin.close()
