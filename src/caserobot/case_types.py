@@ -53,7 +53,7 @@ def load_case_types(path: Path = CONFIG_PATH) -> dict[str, CaseType]:
     """
     packages = discovery.installed()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {} if path.exists() else {}
+        raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
         if not isinstance(raw, dict):
             raise TypeError("ska vara en tabell: ärendetyp → inställningar")
         for name in raw:

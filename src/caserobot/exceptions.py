@@ -27,6 +27,7 @@ message alone says what went wrong and where.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Reason(StrEnum):
@@ -72,8 +73,10 @@ class ReasonCode(Reason):
     APPLICATION_ERROR = ("application_error", "Systemfel")
 
 
+@lru_cache(maxsize=1)
 def reason_codes() -> dict[str, Reason]:
-    """Every known reason code: the core's and each installed case type's.
+    """Every known reason code: the core's and each installed case type's (built once per
+    process, like :func:`caserobot.discovery.installed`).
 
     Raises:
         ConfigurationError: two of them use the same code.

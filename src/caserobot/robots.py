@@ -61,49 +61,50 @@ class RobotManifest(BaseModel):
         return self.flow is not None and not self.flow.partition(":")[0].endswith(".py")
 
 
-def _manifest_paths() -> dict[str, Path]:
-    """Every robot's ``robot.yaml`` by the name it declares: the installed case types'
-    robots first, then ``ROBOTS_DIR``. A name found twice is a configuration error."""
-    found: dict[str, Path] = {}
+def _manifests() -> dict[str, RobotManifest | ConfigurationError]:
+    """Every robot by the name it declares, each robot.yaml read once: the installed case
+    types' robots first, then ``ROBOTS_DIR``. A manifest that cannot be read is kept as its
+    error (under its folder's name); a name found twice is a configuration error."""
+    found: dict[str, RobotManifest | ConfigurationError] = {}
     dirs = [p.robot for p in discovery.installed().values() if p.robot is not None]
     dirs += sorted(p.parent for p in ROBOTS_DIR.glob("*/robot.yaml"))
     for directory in dirs:
         path = directory / "robot.yaml"
-        name = _declared_name(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            manifest = RobotManifest.model_validate({**data, "directory": directory})
+            read: RobotManifest | ConfigurationError = manifest
+            name = manifest.name
+        except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
+            read = ConfigurationError(str(path), str(exc).splitlines()[0])
+            name = directory.name
         if name in found:
-            raise ConfigurationError(
-                str(path), f"roboten {name!r} finns redan i {found[name].parent}"
-            )
-        found[name] = path
+            other = found[name]
+            where = other.directory if isinstance(other, RobotManifest) else "en annan mapp"
+            raise ConfigurationError(str(path), f"roboten {name!r} finns redan i {where}")
+        found[name] = read
     return found
 
 
-def _declared_name(path: Path) -> str:
-    """The ``name`` a robot.yaml declares (its folder's name if it cannot be read: loading
-    it then says what is wrong)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return path.parent.name
-    name = data.get("name") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else path.parent.name
-
-
 def load_manifest(name: str) -> RobotManifest:
-    paths = _manifest_paths()
-    if name not in paths:
-        known = ", ".join(sorted(paths)) or "inga"
+    manifests = _manifests()
+    if name not in manifests:
+        known = ", ".join(sorted(manifests)) or "inga"
         raise InputError("robot", f"roboten '{name}' finns inte (kända: {known})")
-    path = paths[name]
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return RobotManifest.model_validate({**data, "directory": path.parent})
-    except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
-        raise ConfigurationError(str(path), str(exc).splitlines()[0]) from exc
+    manifest = manifests[name]
+    if isinstance(manifest, ConfigurationError):
+        raise manifest
+    return manifest
 
 
 def list_manifests() -> list[RobotManifest]:
-    return [load_manifest(name) for name in sorted(_manifest_paths())]
+    """Every robot, by name. Raises the ConfigurationError of a manifest that is wrong."""
+    found = []
+    for _, manifest in sorted(_manifests().items()):
+        if isinstance(manifest, ConfigurationError):
+            raise manifest
+        found.append(manifest)
+    return found
 
 
 def load_flow(manifest: RobotManifest) -> Any:

@@ -96,7 +96,7 @@ class FaultGate:
     def session_lock(self, scope: Scope) -> asyncio.Lock | None:
         """The lock of the session the request names, when sessions are serialised."""
         name = self.state.session_cookie
-        if name is None or getattr(self.state.tuning, "session_serial", "off") != "on":
+        if name is None or self.state.tuning.session_serial != "on":
             return None
         header = next((v for k, v in scope.get("headers", ()) if k == b"cookie"), None)
         token = cookie_parser(header.decode("latin-1")).get(name) if header else None

@@ -350,7 +350,12 @@ def _kronor(text: str) -> int | None:
 
 
 #: Fields every application has (the e-service sets them); a case type labels its own.
-APPLICATION_LABELS = {"id": "Ansökans id", "type": "Ärendetyp", "submitted_at": "Inlämnad"}
+APPLICATION_LABELS = {
+    "id": "Ansökans id",
+    "type": "Ärendetyp",
+    "submitted_at": "Inlämnad",
+    "status": "Status i e-tjänsten",
+}
 
 
 def _application(detail: ItemDetail) -> list[tuple[str, str]]:
