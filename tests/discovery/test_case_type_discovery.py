@@ -58,13 +58,18 @@ def _install(site: Path, name: str, value: str, module: str | None) -> None:
         (site / f"caserobot_{name}.py").write_text(module, encoding="utf-8")
 
 
-def _list(site: Path) -> str:
+def _run(site: Path, script: str) -> str:
+    """What ``script`` prints in a fresh interpreter with ``site`` on its path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
     done = subprocess.run(
-        [sys.executable, "-c", LIST], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def _list(site: Path) -> str:
+    return _run(site, LIST)
 
 
 def test_a_case_type_installed_as_its_own_distribution_is_found(tmp_path: Path) -> None:
@@ -146,15 +151,6 @@ def _reasons_package(members: str) -> str:
         "    profile={'label': 'P', 'unit': 'P', 'sla_days': 5, 'manual_minutes': 10},\n"
         "    reasons=ProvReason)\n"
     )
-
-
-def _run(site: Path, script: str) -> str:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def test_a_packages_own_reason_codes_are_known_with_their_labels(tmp_path: Path) -> None:
