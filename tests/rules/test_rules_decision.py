@@ -133,6 +133,7 @@ def test_public_surface() -> None:
         "CalculationLine",
         "CaseType",
         "Check",
+        "Conclusion",
         "Decision",
         "Evaluation",
         "LoadedRules",

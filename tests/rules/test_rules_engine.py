@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from textwrap import dedent
@@ -10,7 +11,16 @@ import pytest
 from pydantic import BaseModel, ConfigDict, StrictInt
 
 from caserobot.exceptions import ConfigurationError, InputError, ReasonCode
-from caserobot.rules import CaseType, Check, Evaluation, Referral, decide, load_parameters
+from caserobot.outcomes import OutcomeSpec
+from caserobot.rules import (
+    CaseType,
+    Check,
+    Conclusion,
+    Evaluation,
+    Referral,
+    decide,
+    load_parameters,
+)
 
 PARAMETERS = """\
     limit:
@@ -202,3 +212,76 @@ def test_unknown_case_type() -> None:
     assert (
         "unknown case type 'bygglov' (known: ekonomiskt_bistand, skolskjuts)" in info.value.detail
     )
+
+
+# ---- an outcome the case type declares (Komvux-like: eligible, admitted by selection) ----
+
+QUEUE = OutcomeSpec(
+    code="queued",
+    label="Behörig – kö",
+    verb="ställs i kö",
+    infinitive="ställas i kö",
+    written_as="ko",
+)
+
+
+def _queueing(conclude: str = "queued") -> CaseType:
+    case = CaseType("queueing", ToyInput, extra_outcomes=(QUEUE,))
+
+    @case.rule("under_limit")
+    def _under(ev: Evaluation, amount: int) -> Check:
+        return Check(amount <= ev.param("limit"), f"Beloppet {amount} kr.")
+
+    @case.rule("urgent", kind="outcome")
+    def _place(ev: Evaluation, urgent: bool) -> Conclusion | None:
+        return None if urgent else Conclusion(conclude, "Inte brådskande: kö.")
+
+    @case.evaluator
+    def _evaluate(ev: Evaluation, data: ToyInput) -> None:
+        ev.apply("under_limit", amount=data.amount)
+        ev.apply("urgent", urgent=data.urgent)
+
+    return case
+
+
+@pytest.fixture
+def queueing(tmp_path: Path):
+    (tmp_path / "queueing").mkdir()
+    (tmp_path / "queueing" / "parameters.yaml").write_text(dedent(PARAMETERS), encoding="utf-8")
+    rule_set = dedent(RULE_SET).replace("case_type: toy", "case_type: queueing")
+    (tmp_path / "queueing" / "rule_set.yaml").write_text(rule_set, encoding="utf-8")
+    return lambda case, data: case.decide(data, date(2024, 6, 1), rules_dir=tmp_path)
+
+
+def test_a_conclusion_chooses_the_outcome_when_every_condition_holds(queueing) -> None:
+    d = queueing(_queueing(), {"amount": 100})
+    assert (d.outcome, d.recommended_outcome) == ("queued", "queued")
+    assert d.reasons == ["Beloppet 100 kr.", "Inte brådskande: kö."]
+    step = d.trace.step("urgent")
+    assert (step.kind, step.result, step.decisive) == ("outcome", "queued", True)
+    assert "Ansökan om leksak ställs i kö." in d.motivering
+
+
+def test_a_failed_condition_denies_whatever_the_conclusion(queueing) -> None:
+    d = queueing(_queueing(), {"amount": 9999})
+    assert d.outcome == "denied"
+    assert d.trace.step("urgent").decisive is False
+    assert "Inte brådskande: kö." not in d.reasons
+
+
+def test_no_conclusion_grants(queueing) -> None:
+    assert queueing(_queueing(), {"amount": 100, "urgent": True}).outcome == "granted"
+
+
+def test_a_conclusion_outside_the_case_types_outcomes_is_a_configuration_error(
+    queueing,
+) -> None:
+    with pytest.raises(ConfigurationError, match="concluded 'admitted'"):
+        queueing(_queueing("admitted"), {"amount": 100})
+
+
+def test_outcomes_are_declared_once() -> None:
+    with pytest.raises(ValueError, match="'granted' is already declared"):
+        CaseType("twice", ToyInput, extra_outcomes=(replace(QUEUE, code="granted"),))
+    with pytest.raises(ValueError, match="not an outcome"):
+        replace(QUEUE, code="refer")

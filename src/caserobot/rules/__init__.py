@@ -12,6 +12,7 @@ from caserobot.rules._decision import Decision, Outcome, RecommendedOutcome, Tra
 from caserobot.rules._engine import (
     CaseType,
     Check,
+    Conclusion,
     Evaluation,
     LoadedRules,
     Referral,
@@ -28,6 +29,7 @@ __all__ = [
     "CalculationLine",
     "CaseType",
     "Check",
+    "Conclusion",
     "Decision",
     "Evaluation",
     "LoadedRules",

@@ -6,18 +6,26 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationInfo,
+    model_validator,
+)
 
 from caserobot.exceptions import reason_code
+from caserobot.outcomes import REFER, OutcomeSpec, known
 from caserobot.rules._calculation import Calculation, CalculationLine, kronor, render_calculation
 from caserobot.rules._parameters import ParameterUse
 from caserobot.rules._rule_set import RuleSet
 
-Outcome = Literal["granted", "denied", "refer"]
-RecommendedOutcome = Literal["granted", "denied"]
-
-_VERB = {"granted": "beviljas", "denied": "avslås"}
-
+#: ``granted``, ``denied``, an outcome the case type declares, or ``refer``.
+Outcome = str
+#: The outcome the rules alone reach (never ``refer``).
+RecommendedOutcome = str
 
 
 def _known_reason(code: str) -> str:
@@ -31,7 +39,7 @@ class TraceStep(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rule_id: str
-    kind: Literal["condition", "referral", "value"]
+    kind: Literal["condition", "referral", "outcome", "value"]
     title: str
     legal_reference: str
     variant_since: date | None = Field(
@@ -85,7 +93,7 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    outcome: Outcome
+    outcome: Outcome = Field(description="granted, denied, an outcome of the case type, or refer")
     recommended_outcome: RecommendedOutcome
     reasons: list[str]
     reason_codes: list[Annotated[str, AfterValidator(_known_reason)]] = Field(
@@ -110,6 +118,25 @@ class Decision(BaseModel):
         default_factory=list, description="Every norm, cost and income line of the amount"
     )
 
+    @model_validator(mode="after")
+    def _known_outcomes(self, info: ValidationInfo) -> Decision:
+        """The outcomes are the case type's: given by the engine that decided, else those
+        of the registered case type (or of every installed one)."""
+        from caserobot.rules._engine import registered  # the engine builds decisions
+
+        outcomes = (info.context or {}).get("outcomes")
+        if outcomes is None:
+            case_type = registered(self.case_type)
+            outcomes = case_type.outcomes if case_type is not None else known()
+        if self.recommended_outcome not in outcomes:
+            raise ValueError(
+                f"recommended_outcome {self.recommended_outcome!r} is not one of "
+                f"{self.case_type}'s outcomes"
+            )
+        if self.outcome not in (REFER, self.recommended_outcome):
+            raise ValueError("outcome must be refer or the recommended outcome")
+        return self
+
     def failed_rules(self) -> list[str]:
         """Ids of the conditions that were not met."""
         return [s.rule_id for s in self.trace if s.kind == "condition" and s.result is False]
@@ -118,7 +145,7 @@ class Decision(BaseModel):
 def render_motivering(
     rule_set: RuleSet,
     as_of: date,
-    recommended: RecommendedOutcome,
+    recommended: OutcomeSpec,
     referrals: list[str],
     basis: list[str],
     trace: Trace,
@@ -130,12 +157,13 @@ def render_motivering(
     rests on and the circumstances that were decisive, in plain language.
     """
     subject = f"Ansökan om {rule_set.decision_subject}"
-    verb = _VERB[recommended]
-    if calculation is not None and recommended == "granted":
+    verb, infinitive = recommended.verb, recommended.infinitive
+    if calculation is not None and recommended.with_amount:
         verb += f" med {kronor(calculation.amount)}"
+        infinitive += f" med {kronor(calculation.amount)}"
     lines: list[str] = []
     if referrals:
-        lines += ["Förslag till beslut", f"{subject} bör {verb}.", ""]
+        lines += ["Förslag till beslut", f"{subject} bör {infinitive}.", ""]
         lines += ["Ärendet ska prövas av en handläggare eftersom:"]
         lines += [f"- {r}" for r in referrals]
         lines += ["", "Underlag för förslaget:"]

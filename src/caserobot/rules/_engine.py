@@ -4,8 +4,10 @@ A case type's package creates a :class:`CaseType` (with its ``config_dir``),
 registers rule implementations on it with :meth:`CaseType.rule`, and writes an
 ``evaluate(ev, data)`` function that applies the rules through :meth:`Evaluation.apply`.
 A rule returns a :class:`Check` (a condition for granting), a :class:`Referral` or None
-(a reason a person must decide), or any other value (an intermediate result). The engine
-turns the checks and referrals into a :class:`Decision`.
+(a reason a person must decide), a :class:`Conclusion` or None (which of the case type's
+outcomes follows when every condition is met; kind ``outcome``), or any other value (an
+intermediate result). The engine turns them into a :class:`Decision`: denied if a condition
+failed, else the last conclusion's outcome, else granted; ``refer`` if a rule referred.
 
 When a rule's logic changes, register a dated variant instead of branching on the date::
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from caserobot import discovery
 from caserobot.exceptions import ConfigurationError, InputError, Reason
+from caserobot.outcomes import DENIED, GRANTED, OutcomeSpec, merge
 from caserobot.rules._calculation import Calculation
 from caserobot.rules._decision import Decision, Trace, TraceStep, render_motivering
 from caserobot.rules._parameters import ParameterSet, ParameterUse, load_parameters
@@ -51,8 +54,20 @@ class Referral:
     reason: str
 
 
+@dataclass(frozen=True)
+class Conclusion:
+    """Which outcome follows when every condition is met (a rule of kind ``outcome``).
+
+    ``outcome`` is one of the case type's outcomes (:mod:`caserobot.outcomes`); ``reason``
+    states why in plain Swedish, as the decision's last decisive circumstance.
+    """
+
+    outcome: str
+    reason: str
+
+
 RuleFunction = Callable[..., Any]
-RuleKind = Literal["condition", "referral", "value"]
+RuleKind = Literal["condition", "referral", "outcome", "value"]
 
 
 @dataclass(frozen=True)
@@ -84,17 +99,24 @@ class CaseType:
             municipality overrides them with ``<rules dir>/<name>/`` (the settings'
             ``config/rules``), which wins when it exists.
         evaluate: ``evaluate(ev, data)`` applies the rules to the validated input.
+        extra_outcomes: Outcomes beyond granted and denied that its rules may conclude
+            (:class:`caserobot.outcomes.OutcomeSpec`); see :attr:`outcomes`.
     """
 
     name: str
     input_model: type[BaseModel]
     config_dir: Path | None = None
     evaluate: Callable[[Evaluation, Any], None] | None = None
+    extra_outcomes: tuple[OutcomeSpec, ...] = ()
+    outcomes: dict[str, OutcomeSpec] = field(init=False, repr=False)
     _rules: dict[str, list[RuleVariant]] = field(default_factory=dict, repr=False)
     _kinds: dict[str, RuleKind] = field(default_factory=dict, repr=False)
     _cache: dict[Path, tuple[tuple[int, int], LoadedRules]] = field(
         default_factory=dict, repr=False
     )
+
+    def __post_init__(self) -> None:
+        self.outcomes = merge(self.extra_outcomes, f"case type {self.name}")
 
     def rule(
         self, rule_id: str, *, kind: RuleKind = "condition", since: date | None = None
@@ -104,7 +126,8 @@ class CaseType:
         Args:
             rule_id: The id the rule set declares.
             kind: ``condition`` returns a :class:`Check`; ``referral`` a :class:`Referral`
-                or None; ``value`` anything (an intermediate result).
+                or None; ``outcome`` a :class:`Conclusion` or None; ``value`` anything (an
+                intermediate result).
             since: First date the variant applies; None for the original implementation.
         """
 
@@ -241,6 +264,7 @@ class Evaluation:
         self._steps: list[dict[str, Any]] = []
         self._checks: list[tuple[int, Check]] = []
         self._referrals: list[tuple[int, Referral]] = []
+        self._conclusions: list[tuple[int, Conclusion]] = []
         self._uses: list[ParameterUse] | None = None
         self._calculation: Calculation | None = None
 
@@ -280,6 +304,20 @@ class Evaluation:
             if result is not None:
                 step.update(result=result.code.value, reason=result.reason, decisive=True)
                 self._referrals.append((index, result))
+            else:
+                step.update(result=None)
+        elif kind == "outcome":
+            if result is not None and not isinstance(result, Conclusion):
+                raise TypeError(f"outcome rule {rule_id!r} must return a Conclusion or None")
+            if result is not None:
+                if result.outcome not in self.case_type.outcomes:
+                    raise ConfigurationError(
+                        str(self._loaded.rule_set_path),
+                        f"rule {rule_id!r} concluded {result.outcome!r}, which is not one of "
+                        f"{self.case_type.name}'s outcomes ({', '.join(self.case_type.outcomes)})",
+                    )
+                step.update(result=result.outcome, reason=result.reason)
+                self._conclusions.append((index, result))
             else:
                 step.update(result=None)
         else:
@@ -340,8 +378,14 @@ class Evaluation:
                 str(self._loaded.rule_set_path), f"{self.case_type.name} applied no condition"
             )
         failed = [(i, c) for i, c in self._checks if not c.passed]
-        recommended = "denied" if failed else "granted"
-        decisive = failed or self._checks  # denied: what failed; granted: everything met
+        decisive: list[tuple[int, Check | Conclusion]] = list(failed or self._checks)
+        if failed:  # denied: what failed
+            recommended = DENIED.code
+        elif self._conclusions:  # everything met, and a rule said what follows
+            decisive.append(self._conclusions[-1])
+            recommended = self._conclusions[-1][1].outcome
+        else:  # granted: everything met
+            recommended = GRANTED.code
         for i, _ in decisive:
             self._steps[i]["decisive"] = True
         basis = [c.reason for _, c in decisive]
@@ -351,13 +395,13 @@ class Evaluation:
         amounts: dict[str, Any] = {}
         if calc is not None:
             amounts = {
-                "amount": calc.amount if recommended == "granted" else 0,
+                "amount": calc.amount if self.case_type.outcomes[recommended].with_amount else 0,
                 "norm": calc.norm,
                 "reasonable_costs": calc.reasonable_costs,
                 "counted_income": calc.counted_income,
                 "calculation": calc.lines,
             }
-        return Decision(
+        fields = dict(
             outcome="refer" if referrals else recommended,
             recommended_outcome=recommended,
             reasons=referrals + basis,
@@ -369,10 +413,17 @@ class Evaluation:
             inputs=inputs,
             trace=trace,
             motivering=render_motivering(
-                self.rule_set, self.as_of, recommended, referrals, basis, trace, calc
+                self.rule_set,
+                self.as_of,
+                self.case_type.outcomes[recommended],
+                referrals,
+                basis,
+                trace,
+                calc,
             ),
             **amounts,
         )
+        return Decision.model_validate(fields, context={"outcomes": self.case_type.outcomes})
 
 
 _REGISTRY: dict[str, CaseType] = {}
@@ -395,6 +446,11 @@ def case_types() -> list[str]:
     """Names of the registered case types (every installed one), sorted."""
     _discover()
     return sorted(_REGISTRY)
+
+
+def registered(name: str) -> CaseType | None:
+    """The case type if it is registered (installed ones once something listed them)."""
+    return _REGISTRY.get(name)
 
 
 def get_case_type(name: str) -> CaseType:
