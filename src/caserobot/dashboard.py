@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +40,9 @@ from caserobot.db.models import (
     WorkItemRow,
 )
 from caserobot.exceptions import InputError, ReasonCode, reason_label
+from caserobot.outcomes import CORE
+from caserobot.outcomes import automated as is_decision
+from caserobot.outcomes import known as known_outcomes
 from caserobot.reports import payment_fact_amount
 
 __all__ = [
@@ -59,7 +62,6 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 #: from the period's first day until this long after its last (submission times live in the
 #: payload, so the period is applied in Python); an application queued later is not counted.
 MAX_INTAKE_LAG = timedelta(days=31)
-AUTOMATED = ("granted", "denied")
 CASEWORKER_DECISIONS = ("accept", "decide")
 ALL = "Alla"
 
@@ -101,6 +103,10 @@ class DashboardMetrics(_Model):
     automated: int
     granted: int
     denied: int
+    other_decisions: list[ReasonCount] = Field(
+        default_factory=list,
+        description="Automated decisions with an outcome a case type declares (code, label)",
+    )
     referred: int
     bad_applications: int
     application_errors: int
@@ -181,7 +187,7 @@ def metrics(
         by_hand += by_caseworker
         day = days[bisect_right(midnights, submitted) - 1]
         day[0] += 1
-        if outcome in AUTOMATED:
+        if is_decision(outcome):
             day[1] += 1
             hours_saved += config.manual_minutes / 60 if config else 0.0
             amount = payment_fact_amount(row.payment)
@@ -204,7 +210,12 @@ def metrics(
             breached_open += 1
 
     total = sum(outcomes.values())
-    automated = outcomes["granted"] + outcomes["denied"]
+    automated = sum(n for code, n in outcomes.items() if is_decision(code))
+    others = [
+        ReasonCount(code=code, label=spec.label, count=outcomes[code])
+        for code, spec in known_outcomes().items()
+        if spec not in CORE and outcomes[code]
+    ]
     every = sorted(h for hours in leads.values() for h in hours)
     selected = [case_type] if case_type else sorted({r.case_type for r in rows})
     return DashboardMetrics(
@@ -217,6 +228,7 @@ def metrics(
         automated=automated,
         granted=outcomes["granted"],
         denied=outcomes["denied"],
+        other_decisions=others,
         referred=outcomes["referred"],
         bad_applications=outcomes["bad_application"],
         application_errors=outcomes["application_error"],
@@ -341,6 +353,7 @@ def summary_rows(m: DashboardMetrics) -> list[tuple[str, int | float, str]]:
         ("Beslutade automatiskt", m.automated, "count"),
         ("  varav beviljade", m.granted, "count"),
         ("  varav avslagna", m.denied, "count"),
+        *((f"  varav {o.label.lower()}", o.count, "count") for o in m.other_decisions),
         ("Andel automatiskt beslutade", m.automation_share, "share"),
         ("Till handläggare enligt regel", m.referred, "count"),
         ("Felaktiga ansökningar (till handläggare)", m.bad_applications, "count"),

@@ -118,6 +118,28 @@ def label(code: str | None, default: str = "–") -> str:
     return found.label if found else code
 
 
+def of_case_type(case_type: str) -> dict[str, OutcomeSpec]:
+    """The outcomes a case type can decide (the core's two if it is not installed)."""
+    from caserobot.rules import registered_or_installed
+
+    found = registered_or_installed(case_type)
+    return found.outcomes if found is not None else {o.code: o for o in CORE}
+
+
+def written_as(code: str) -> str:
+    """The case system's decision value for ``code``; KeyError for an unknown outcome."""
+    found = spec(code)
+    if found is None:
+        raise KeyError(code)
+    return found.written_as
+
+
+def read_back(text: str) -> str | None:
+    """The outcome the case system shows as ``text`` ("Beviljas", "bifall"…), or None."""
+    word = text.strip().lower()
+    return next((o.code for o in known().values() if word in o.words()), None)
+
+
 def automated(code: str | None) -> bool:
     """Whether a stored outcome is a decision (not a referral or an exception)."""
     return code is not None and code in known()

@@ -20,15 +20,15 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from caserobot import outcomes
 from caserobot.db import utcnow
 from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
 from caserobot.excel import table as _table
 from caserobot.exceptions import reason_label
 from caserobot.rules import kronor
 
-OUTCOME_LABELS = {
-    "granted": "Beviljat (automatiskt)",
-    "denied": "Avslaget (automatiskt)",
+#: What is not a decision: the lines after the decisions' own (:mod:`caserobot.outcomes`).
+OTHER_LABELS = {
     "referred": "Till handläggare (regel)",
     "business_exception": "Felaktig ansökan (till handläggare)",
     "abandoned": "Systemfel (till administratör)",
@@ -56,6 +56,16 @@ class RunReport:
     finished_at: str
     cases: list[CaseLine] = field(default_factory=list)
 
+    def outcome_labels(self) -> dict[str, str]:
+        """Report lines: the core's decisions, any other decision of this run, the rest."""
+        present = {c.outcome for c in self.cases}
+        decisions = {
+            code: spec.report_text()
+            for code, spec in outcomes.known().items()
+            if code in present or spec in outcomes.CORE
+        }
+        return decisions | OTHER_LABELS
+
     @property
     def by_outcome(self) -> Counter[str]:
         return Counter(c.outcome for c in self.cases)
@@ -75,10 +85,11 @@ class RunReport:
     def summary(self) -> dict[str, Any]:
         d = self.durations
         total = len(self.cases)
-        automated = self.by_outcome["granted"] + self.by_outcome["denied"]
+        automated = sum(n for k, n in self.by_outcome.items() if outcomes.automated(k))
         return {
             "applications": total,
-            **{k: self.by_outcome.get(k, 0) for k in OUTCOME_LABELS},
+            **{k: self.by_outcome.get(k, 0) for k in self.outcome_labels()},
+            "automated": automated,
             "automation_rate": round(automated / total, 3) if total else 0.0,
             "exceptions_by_reason": dict(self.exceptions_by_reason.most_common()),
             "median_ms": int(statistics.median(d)) if d else None,
@@ -168,6 +179,7 @@ def write_excel(report: RunReport, path: Path) -> Path:
     ws = wb.active
     ws.title = "Sammanfattning"
     s = report.summary()
+    labels = report.outcome_labels()
     ws.append([f"Körning {report.run_id} av roboten {report.robot}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"Start {report.started_at}  Slut {report.finished_at}"])
@@ -176,19 +188,16 @@ def write_excel(report: RunReport, path: Path) -> Path:
     _table(
         ws,
         ["Utfall", "Antal"],
-        [[OUTCOME_LABELS[k], s[k]] for k in OUTCOME_LABELS]
-        + [["Summa ansökningar", s["applications"]]],
+        [[label, s[k]] for k, label in labels.items()] + [["Summa ansökningar", s["applications"]]],
     )
     ws.freeze_panes = None
     chart = BarChart()
     chart.title, chart.y_axis.title = "Ansökningar per utfall", "Antal"
     chart.add_data(
-        Reference(ws, min_col=2, min_row=start, max_row=start + len(OUTCOME_LABELS)),
+        Reference(ws, min_col=2, min_row=start, max_row=start + len(labels)),
         titles_from_data=True,
     )
-    chart.set_categories(
-        Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(OUTCOME_LABELS))
-    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(labels)))
     ws.add_chart(chart, "D4")
     ws.append([])
     ws.append(["Andel automatiskt beslutade", s["automation_rate"]])
@@ -249,7 +258,7 @@ def print_summary(report: RunReport, console: Console | None = None) -> None:
     t = Table(title=f"Körning {report.run_id}: {report.robot}", title_justify="left")
     t.add_column("Utfall")
     t.add_column("Antal", justify="right")
-    for key, label in OUTCOME_LABELS.items():
+    for key, label in report.outcome_labels().items():
         if s[key]:
             t.add_row(label, str(s[key]))
     t.add_row("[bold]Summa[/bold]", f"[bold]{s['applications']}[/bold]")

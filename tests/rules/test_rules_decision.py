@@ -154,5 +154,6 @@ def test_public_surface() -> None:
         "load_parameters",
         "load_rule_set",
         "register",
+        "registered_or_installed",
     ]
     assert caserobot.rules.case_types() == ["ekonomiskt_bistand", "skolskjuts"]

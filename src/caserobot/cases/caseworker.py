@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from caserobot import discovery
+from caserobot import discovery, outcomes
 from caserobot.cases.base import WorkContext
 from caserobot.exceptions import CaseRobotError, UnexpectedScreen
-from caserobot.legacy.casesystem.pages import OUTCOME_VALUES
 from caserobot.personnummer import InvalidPersonnummer, Personnummer
 
 
@@ -62,7 +61,7 @@ class CaseworkerActionHandler:
         p = ctx.payload
         if p.get("action") == "request_completion":
             return await self._completion(ctx, p)
-        if p.get("outcome") not in OUTCOME_VALUES or not p.get("motivering"):
+        if outcomes.spec(str(p.get("outcome"))) is None or not p.get("motivering"):
             raise ActionRefused(f"åtgärd {p.get('action_id')}: utfall eller motivering saknas")
         write = discovery.package(self.case_type).caseworker_writer()
         if write is None:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from caserobot import outcomes
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.exceptions import ReasonCode, UnexpectedScreen, WriteOutcomeUnknown
 from caserobot.legacy.casesystem import CaseRecord
@@ -33,15 +34,9 @@ C = TypeVar("C")
 
 POLL_EVERY_S = 1.0
 
-_OUTCOME_WORDS = {
-    "granted": {"bifall", "beviljas", "beviljat"},
-    "denied": {"avslag", "avslås", "avslaget"},
-}
-
-
 def outcome_of(text: str) -> str | None:
-    word = text.strip().lower()
-    return next((o for o, words in _OUTCOME_WORDS.items() if word in words), None)
+    """The outcome a decision on the case page shows (:func:`caserobot.outcomes.read_back`)."""
+    return outcomes.read_back(text)
 
 
 def same_text(a: str, b: str) -> bool:

@@ -6,11 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from caserobot import audit
+from caserobot import audit, outcomes
 from caserobot.casework._records import (
     DECISIONS,
     MAX_TEXT,
-    OUTCOMES,
     ActionRecord,
     AlreadyDecided,
     CaseworkError,
@@ -47,12 +46,13 @@ def accept(
     with write_session(sessions) as session:
         row = _permitted(session, item_id, units, lock=True)
         _refuse_second_decision(session, row)
-        if row.recommended_outcome not in OUTCOMES or not row.draft_motivering:
+        choices = outcomes.of_case_type(row.case_type)
+        if row.recommended_outcome not in choices or not row.draft_motivering:
             raise CaseworkError(
                 f"ärende {item_id} har ingen rekommendation att godta; fatta ett eget beslut"
             )
         amount = _recommended_amount(row)
-        if decides_amount(row.case_type) and row.recommended_outcome == "granted":
+        if decides_amount(row.case_type) and choices[row.recommended_outcome].with_amount:
             if not amount or amount < 1:
                 raise CaseworkError(
                     f"ärende {item_id}: rekommendationen saknar belopp; fatta ett eget beslut"
@@ -80,11 +80,12 @@ def decide(
         NotPermitted, AlreadyDecided; InputError naming the field for a bad outcome, amount
         or motivering.
     """
-    if outcome not in OUTCOMES:
-        raise InputError("outcome", f"utfallet ska vara {' eller '.join(OUTCOMES)}")
     text = _text("motivering", motivering)
     with write_session(sessions) as session:
         row = _permitted(session, item_id, units, lock=True)
+        choices = outcomes.of_case_type(row.case_type)
+        if outcome not in choices:
+            raise InputError("outcome", f"utfallet ska vara {' eller '.join(choices)}")
         _refuse_second_decision(session, row)
         amount = _checked_amount(row.case_type, outcome, amount)
         return _act(session, row, "decide", outcome, amount, text, actor, client)
@@ -259,7 +260,7 @@ def _checked_amount(case_type: str, outcome: str, amount: int | None) -> int | N
         if amount:
             raise InputError("amount", "ärendetypen beslutar inget belopp")
         return None
-    if outcome == "granted":
+    if outcomes.of_case_type(case_type)[outcome].with_amount:
         if amount is None or isinstance(amount, bool) or int(amount) < 1:
             raise InputError("amount", "ett beviljat bistånd behöver ett belopp i hela kronor")
         return int(amount)

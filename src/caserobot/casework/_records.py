@@ -12,7 +12,6 @@ from caserobot import discovery
 from caserobot.exceptions import CaseRobotError
 
 Sessions = sessionmaker[Session]
-OUTCOMES = {"granted": "Beviljas", "denied": "Avslås"}
 DECISIONS = ("accept", "decide")
 MAX_TEXT = 4000
 

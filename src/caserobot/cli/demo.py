@@ -208,7 +208,7 @@ def _print_overview(results: list[tuple[str, dict[str, Any]]]) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     for robot, result in results:
         r = result["report"]
-        automated = r["granted"] + r["denied"]
+        automated = r["automated"]
         table.add_row(
             robot,
             str(r["applications"]),

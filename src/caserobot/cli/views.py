@@ -9,11 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from caserobot import outcomes
 from caserobot.cli import app
 from caserobot.personnummer import mask
 from caserobot.settings import get_settings
-
-_OUTCOMES = {"granted": "bevilja", "denied": "avslå"}
 
 
 @app.command()
@@ -72,7 +71,7 @@ def exceptions(
             str(i.id),
             i.application_id,
             ", ".join(i.reason_codes),
-            _OUTCOMES.get(i.recommended_outcome or "", "–"),
+            outcomes.label(i.recommended_outcome),
             mask(i.detail),
         )
     console.print(t)

@@ -20,6 +20,7 @@ from caserobot.rules._engine import (
     decide,
     get_case_type,
     register,
+    registered_or_installed,
 )
 from caserobot.rules._parameters import Parameter, ParameterSet, ParameterUse, load_parameters
 from caserobot.rules._rule_set import RuleSet, RuleSpec, load_rule_set
@@ -50,4 +51,5 @@ __all__ = [
     "load_parameters",
     "load_rule_set",
     "register",
+    "registered_or_installed",
 ]

@@ -453,6 +453,13 @@ def registered(name: str) -> CaseType | None:
     return _REGISTRY.get(name)
 
 
+def registered_or_installed(name: str) -> CaseType | None:
+    """The case type, looking among the installed ones if needed; None if there is none."""
+    if name not in _REGISTRY:
+        _discover()
+    return _REGISTRY.get(name)
+
+
 def get_case_type(name: str) -> CaseType:
     """A registered case type. Raises InputError (field ``case_type``) if unknown."""
     if name not in _REGISTRY:

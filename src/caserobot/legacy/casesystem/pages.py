@@ -29,7 +29,6 @@ DECISION_FORM = "form#beslutsform"
 DECISION_OUTCOME = "form#beslutsform select[name=utfall]"
 DECISION_TEXT = "form#beslutsform textarea[name=motivering]"
 DECISION_SUBMIT = "form#beslutsform [type=submit]"
-OUTCOME_VALUES = {"granted": "bifall", "denied": "avslag"}
 FILL_AND_SUBMIT_JS = """([outcome, text]) => {
   const form = document.querySelector('form#beslutsform');
   if (!form || !form.elements.utfall || !form.elements.motivering) return false;

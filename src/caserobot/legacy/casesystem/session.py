@@ -20,6 +20,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from caserobot import outcomes
 from caserobot.exceptions import (
     BusinessException,
     LegacySystemUnavailable,
@@ -204,7 +205,7 @@ class CaseSystemSession:
         """
         step = "beslut"
         page = self._require_page()
-        outcome_value = pages.OUTCOME_VALUES[outcome]
+        outcome_value = outcomes.written_as(outcome)
         await self._guard(step, page.goto(f"/arende/{case_id}/beslut", wait_until=self._wait_until))
         if self.mode == "classic":
             pages.check_screen(await page.content(), step)

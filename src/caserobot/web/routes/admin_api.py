@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from caserobot import access_log, administration, audit, registry
+from caserobot import access_log, administration, audit, outcomes, registry
 from caserobot.access_log import Access
 from caserobot.audit import AuditEntry, ChainCheck
 from caserobot.db import Database
@@ -32,7 +32,6 @@ router = APIRouter(
 Admin = Annotated[User, Depends(require_roles("admin"))]
 Db = Annotated[Database, Depends(get_db)]
 
-OUTCOMES = {"granted": "Beviljas", "denied": "Avslås"}
 
 
 class RunOut(BaseModel):
@@ -126,7 +125,7 @@ def run_detail(db: Database, run_id: int) -> RunDetailOut:
     items = []
     for item in queue.items(run_id=run_id):
         if item.id in decisions:
-            outcome = OUTCOMES.get(decisions[item.id].outcome, decisions[item.id].outcome)
+            outcome = outcomes.label(decisions[item.id].outcome)
         elif item.state == "business_exception":
             exc = queue.exception_item(item.id)
             outcome = "Till handläggare: " + ", ".join(exc.reason_codes if exc else [])

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from caserobot import casework, discovery, protected_identity
+from caserobot import casework, discovery, outcomes, protected_identity
 from caserobot.casework import ActionRecord, ItemDetail, QueueEntry
 from caserobot.db import Database
 from caserobot.exceptions import InputError, reason_label
@@ -41,7 +41,6 @@ api_router = APIRouter(
 Caseworker = Annotated[User, Depends(require_roles("caseworker"))]
 Db = Annotated[Database, Depends(get_db)]
 
-OUTCOME_LABELS = {"granted": "Beviljas", "denied": "Avslås"}
 ACTION_LABELS = {
     "accept": "Rekommendationen godtagen",
     "decide": "Eget beslut",
@@ -54,7 +53,8 @@ STATE_LABELS = {
 }
 PROTECTED_TEXT = "Skyddade personuppgifter – handläggs av behörig handläggare"
 LABELS = {
-    "OUTCOME_LABELS": OUTCOME_LABELS,
+    "outcome_label": outcomes.label,
+    "outcome_choices": outcomes.of_case_type,
     "ACTION_LABELS": ACTION_LABELS,
     "STATE_LABELS": STATE_LABELS,
     "PROTECTED_TEXT": PROTECTED_TEXT,
@@ -154,7 +154,7 @@ def completion_form(
 
 
 class DecideIn(BaseModel):
-    outcome: str = Field(description="granted or denied")
+    outcome: str = Field(description="granted, denied or an outcome of the case type")
     motivering: str = Field(description="The caseworker's motivering, written to the case")
     amount: int | None = Field(
         default=None, description="Whole kronor (case types that decide an amount)"
@@ -281,9 +281,7 @@ def _queue(
 
 def _check_protected(request: Request, db: Database, item_id: int, user: User) -> None:
     """404 (and a line in the access log) for a protected item the user may not open."""
-    if user.may_view_protected or not protected_identity.protected_item_ids(
-        db.sessions, [item_id]
-    ):
+    if user.may_view_protected or not protected_identity.protected_item_ids(db.sessions, [item_id]):
         return
     log_access(request, "casework.item.denied", f"exception:{item_id}", detail="skyddad identitet")
     raise HTTPException(404, str(casework.NotPermitted(item_id)))
