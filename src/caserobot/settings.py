@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,11 +40,11 @@ class ApiSystemSettings(BaseModel):
     timeout_s: float = Field(default=10.0, description="Timeout per call, seconds")
 
 
-class CaseSystemSettings(BaseModel):
-    """The legacy case system, reached only through its web UI."""
+class WebSystemSettings(BaseModel):
+    """A legacy system reached only through its web UI, with seat licences."""
 
-    base_url: str = Field(default="http://127.0.0.1:8702", description="Base URL of the web UI")
-    username: str = Field(default="robot01", description="Robot account in the case system")
+    base_url: str = Field(description="Base URL of the web UI")
+    username: str = Field(default="robot01", description="Robot account in the system")
     password: SecretStr = Field(default=SecretStr("robot01"), description="Its password")
     seat_limit: int = Field(default=4, ge=1, description="Concurrent sessions (seat licences)")
     timeout_s: float = Field(default=15.0, description="Timeout per page, seconds")
@@ -53,6 +54,12 @@ class CaseSystemSettings(BaseModel):
         description="How long to wait for a free seat (seats of a crashed robot free up when "
         "its sessions time out)",
     )
+
+
+class CaseSystemSettings(WebSystemSettings):
+    """The legacy case system, where decisions are written, reached through its web UI."""
+
+    base_url: str = Field(default="http://127.0.0.1:8702", description="Base URL of the web UI")
     write_settle_s: float = Field(
         default=120.0,
         gt=0,
@@ -168,6 +175,11 @@ class Settings(BaseSettings):
     population_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8703")
     route_service: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8704")
     income_register: ApiSystemSettings = ApiSystemSettings(base_url="http://127.0.0.1:8705")
+    web_systems: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Settings of the web systems a case type brings, by name, over the "
+        "defaults its package gives: CASEROBOT_WEB_SYSTEMS__<NAME>__BASE_URL and so on",
+    )
     browser: BrowserSettings = BrowserSettings()
     work: WorkSettings = WorkSettings()
     web: WebSettings = WebSettings()
@@ -180,6 +192,10 @@ class Settings(BaseSettings):
     @property
     def rules_dir(self) -> Path:
         return self.config_dir / "rules"
+
+    def web_system(self, name: str, defaults: dict[str, Any]) -> WebSystemSettings:
+        """A case type's web system: its package's ``defaults``, then these settings."""
+        return WebSystemSettings.model_validate(defaults | self.web_systems.get(name, {}))
 
 
 @lru_cache

@@ -35,11 +35,11 @@ from caserobot.legacy._http import CallCounter
 from caserobot.legacy.breaker import Breakers, CircuitBreaker
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.casesystem.pages import SYSTEM as CASE_SYSTEM
-from caserobot.legacy.casesystem.session import Mode
 from caserobot.legacy.eservice import EServiceClient
 from caserobot.legacy.income import IncomeRegisterClient
 from caserobot.legacy.population import PopulationRegisterClient
 from caserobot.legacy.routes import RouteServiceClient
+from caserobot.legacy.web import Mode
 from caserobot.personnummer import mask
 from caserobot.queue import WorkQueue
 from caserobot.records import DecisionRecord, ExceptionRecord

@@ -81,7 +81,7 @@ class _Reader:
     async def read(self, path: str, step: str) -> str | None:
         if path not in self.pages:
             try:
-                self.pages[path] = await self.session._read(path, step)
+                self.pages[path] = await self.session.read(path, step)
             except ApplicationException as exc:
                 self.last_error = mask(str(exc))
                 self.pages[path] = None

@@ -203,7 +203,9 @@ class Breakers:
     def __call__(self, system: str, base_url: str | None = None) -> CircuitBreaker:
         if system not in self._by_system:
             self._by_system[system] = CircuitBreaker(
-                system, on_change=self._on_change, **self._options  # type: ignore[arg-type]
+                system,
+                on_change=self._on_change,
+                **self._options,  # type: ignore[arg-type]
             )
         if base_url:
             self.base_urls[system] = base_url

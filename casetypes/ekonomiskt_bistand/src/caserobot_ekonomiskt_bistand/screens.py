@@ -21,22 +21,22 @@ class SocialServicesScreens:
         self.session = session
 
     async def household(self, pnr12: str) -> sp.Household | None:
-        html = await self.session._read(sp.HOUSEHOLD_BY_PNR.format(pnr=pnr12), "hushållssida")
+        html = await self.session.read(sp.HOUSEHOLD_BY_PNR.format(pnr=pnr12), "hushållssida")
         return sp.parse_household(html)
 
     async def previous_decisions(self, number: str) -> list[sp.PreviousDecision]:
-        html = await self.session._read(sp.HISTORY.format(number=number), "beslutshistorik")
+        html = await self.session.read(sp.HISTORY.format(number=number), "beslutshistorik")
         return sp.parse_history(html)
 
     async def labour_market_plan(self, number: str) -> list[sp.PlanRow]:
-        html = await self.session._read(sp.PLANNING.format(number=number), "planering")
+        html = await self.session.read(sp.PLANNING.format(number=number), "planering")
         return sp.parse_planning(html)
 
     async def rent_caps(self) -> list[sp.RentCap]:
-        return sp.parse_rent_caps(await self.session._read(sp.RENT_CAPS, "hyresnormer"))
+        return sp.parse_rent_caps(await self.session.read(sp.RENT_CAPS, "hyresnormer"))
 
     async def case(self, case_id: str) -> sp.EbCase:
-        return sp.parse_eb_case(await self.session._read(f"/arende/{case_id}", "ärendesida"))
+        return sp.parse_eb_case(await self.session.read(f"/arende/{case_id}", "ärendesida"))
 
     async def write_decision(
         self, case_id: str, outcome: str, amount: int, month: str, motivering: str

@@ -14,38 +14,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Literal
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from caserobot import outcomes
 from caserobot.exceptions import (
     BusinessException,
-    LegacySystemUnavailable,
     LegacyTimeout,
     ReasonCode,
-    SessionExpired,
-    SystemDown,
     UnexpectedScreen,
     WriteOutcomeUnknown,
 )
 from caserobot.legacy.breaker import CircuitBreaker
 from caserobot.legacy.casesystem import pages
 from caserobot.legacy.casesystem.pages import SYSTEM, CaseRecord, Pupil, School
+from caserobot.legacy.web import LoginForm, Mode, WebSession
 from caserobot.settings import CaseSystemSettings
 
-Mode = Literal["fast", "classic"]
 
-#: Tries of a screen that is only read, when the system answers 5xx or not in time.
-READ_TRIES = 3
-#: Longest wait between two tries of a read, whatever Retry-After says (seconds).
-MAX_READ_WAIT_S = 5.0
-
-
-class CaseSystemSession:
+class CaseSystemSession(WebSession):
     """A seat in the case system. Use ``async with`` or :meth:`open`/:meth:`close`."""
+
+    SYSTEM = SYSTEM
+    LOGIN = LoginForm(
+        path=pages.LOGIN_PATH,
+        user=pages.LOGIN_USER,
+        password=pages.LOGIN_PASSWORD,
+        submit=pages.LOGIN_SUBMIT,
+    )
 
     def __init__(
         self,
@@ -55,100 +53,35 @@ class CaseSystemSession:
         mode: Mode = "fast",
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        self._browser = browser
-        self._settings = settings
-        self.mode: Mode = mode
-        self._breaker = breaker
-        self._context: BrowserContext | None = None
-        self._page: Page | None = None
+        super().__init__(browser, settings, mode=mode, breaker=breaker)
+        self._settings: CaseSystemSettings = settings
         self._schools: dict[str, School] | None = None
-        self.pages = 0  # requests to the UI made by this session, rendered or fetched
         self._landed: dict[str, str] = {}
         self._posted = asyncio.Event()
         self._post_sent = False
 
-    @property
-    def username(self) -> str:
-        """The robot's account: decisions it wrote name it as their author."""
-        return self._settings.username
+    def check_screen(self, html: str, step: str) -> Any:
+        return pages.check_screen(html, step)
 
-    async def __aenter__(self) -> CaseSystemSession:
-        await self.open()
-        return self
+    def logged_in_as(self, html: str) -> str | None:
+        return pages.logged_in_as(html)
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    async def open(self) -> None:
-        timeout_ms = self._settings.timeout_s * 1000
-        self._context = await self._browser.new_context(base_url=self._settings.base_url)
-        self._context.set_default_timeout(timeout_ms)
-        self._page = await self._context.new_page()
-        if self.mode == "fast":
-            # A robot needs the DOM and the scripts, not the looks: skip what only paints.
-            await self._context.route(_is_decoration, lambda route: route.abort())
-            await self._page.route(_is_decision_post, self._capture_decision_post)
-        self._page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-        self._page.on("request", self._count_request)
-        try:
-            await self.login()
-        except BaseException:
-            await self.close()  # log out whatever half-opened, else it holds a licence
-            raise
-
-    def _count_request(self, request: object) -> None:
-        self.pages += 1
-
-    async def login(self) -> None:
-        """Log in on this seat; succeed only when the page header names our account.
-
-        A 5xx or maintenance page, on the form or after posting it, is the system being
-        unavailable (retried later), never taken as a login.
-        """
-        step = "inloggning"
-        page = self._require_page()
-        await self._guard(step, page.goto(pages.LOGIN_PATH))
-        if await page.query_selector(pages.LOGIN_PASSWORD) is None:
-            pages.check_screen(await page.content(), step)  # e.g. no seat
-            raise UnexpectedScreen("inloggningsformuläret saknas", system=SYSTEM, step=step)
-        await page.fill(pages.LOGIN_USER, self._settings.username)
-        await page.fill(pages.LOGIN_PASSWORD, self._settings.password.get_secret_value())
-        async with page.expect_navigation() as navigation:
-            await self._guard(step, page.click(pages.LOGIN_SUBMIT))
-        await self._guard(step, navigation.value)
-        html = await page.content()
-        if pages.logged_in_as(html) == self._settings.username:
-            return
-        try:
-            pages.check_screen(html, step)  # no free seat: NoFreeSeat
-        except SessionExpired:
-            raise UnexpectedScreen(
-                "inloggningen nekades: kontrollera robotens konto", system=SYSTEM, step=step
-            ) from None
-        raise UnexpectedScreen("inloggningen gav ingen inloggad sida", system=SYSTEM, step=step)
-
-    async def close(self) -> None:
-        if self._context is None:
-            return
-        with contextlib.suppress(PlaywrightError):  # else the session timeout frees the seat
-            await self._context.request.get("/logout")
-        await self._context.close()
-        self._context = self._page = None
+    async def after_open(self, context: BrowserContext, page: Page) -> None:
+        if self.mode == "fast":  # the decision post's answer, kept for the read-back
+            await page.route(_is_decision_post, self._capture_decision_post)
 
     # -- reading ---------------------------------------------------------------------------
 
     async def pupil(self, pnr12: str) -> Pupil | None:
-        return pages.parse_pupil(await self._read(f"/elev?pnr={pnr12}", "elevsida"), pnr12)
+        return pages.parse_pupil(await self.read(f"/elev?pnr={pnr12}", "elevsida"), pnr12)
 
     async def schools(self) -> dict[str, School]:
         if self._schools is None:
-            self._schools = pages.parse_schools(await self._read("/skolor", "skolor"))
+            self._schools = pages.parse_schools(await self.read("/skolor", "skolor"))
         return self._schools
 
     async def case(self, case_id: str) -> CaseRecord:
-        return pages.parse_case(await self._read(f"/arende/{case_id}", "ärendesida"))
+        return pages.parse_case(await self.read(f"/arende/{case_id}", "ärendesida"))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -167,7 +100,7 @@ class CaseSystemSession:
             html = await page.content()
         else:
             token = pages.parse_formtoken(
-                await self._read(f"/arende/ny?pnr={pnr12}", step), pages.NEW_CASE_FORM, step
+                await self.read(f"/arende/ny?pnr={pnr12}", step), pages.NEW_CASE_FORM, step
             )
             context = self._require_context()
             data = {
@@ -285,9 +218,7 @@ class CaseSystemSession:
             elif not committed.cancelled():
                 committed.exception()  # a timeout here is not news: retrieve and drop it
 
-    async def _post_and_answer(
-        self, page: Page, step: str, values: object, script: str
-    ) -> str:
+    async def _post_and_answer(self, page: Page, step: str, values: object, script: str) -> str:
         filled = await self._guard(step, page.evaluate(script, values))
         if not filled:
             pages.check_screen(await page.content(), step)  # raises if it knows why
@@ -323,113 +254,9 @@ class CaseSystemSession:
         self._note(None)
         if "location" not in self._landed:
             return self._landed.get("html", "")
-        return await self._read(self._landed["location"], "verifiering")
+        return await self.read(self._landed["location"], "verifiering")
 
     # -- plumbing --------------------------------------------------------------------------
-
-    async def _read(self, path: str, step: str) -> str:
-        """A screen that is only read: safe to try again on 5xx, timeouts and expiry."""
-        relogged = False
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                html = await self._fetch(path, step)
-                pages.check_screen(html, step)
-                return html
-            except SessionExpired:
-                if relogged:
-                    raise
-                relogged = True
-                await self.login()  # idle timeout: log in again once, then re-read
-            except (LegacySystemUnavailable, LegacyTimeout) as exc:
-                if isinstance(exc, SystemDown) or tries >= READ_TRIES:
-                    raise
-                wait = getattr(exc, "retry_after_s", None) or 0.3 * 2 ** (tries - 1)
-                await asyncio.sleep(min(wait, MAX_READ_WAIT_S))
-
-    async def _fetch(self, path: str, step: str) -> str:
-        if self.mode == "classic":
-            page = self._require_page()
-            await self._guard(step, page.goto(path))
-            return await page.content()
-        self.pages += 1
-        resp = await self._guard(step, self._require_context().request.get(path))
-        return await resp.text()
-
-    async def _sent_write(self, step: str, awaitable):  # type: ignore[no-untyped-def]
-        """Await a write's request: once it may have reached the system, a failure to hear
-        back is :class:`WriteOutcomeUnknown` (resolved by reading back), never a plain error.
-        """
-        try:
-            return await self._guard(step, awaitable)
-        except SystemDown:
-            raise  # not sent
-        except (LegacySystemUnavailable, LegacyTimeout) as exc:
-            raise WriteOutcomeUnknown(
-                f"skrivningen skickades men utfallet är okänt: {exc.detail}",
-                system=SYSTEM,
-                step=step,
-            ) from exc
-
-    async def _guard(self, step: str, awaitable):  # type: ignore[no-untyped-def]
-        """Await a browser call through the breaker; map failures to application errors.
-
-        A response with a 5xx status is the system failing (with its Retry-After, if any).
-        """
-        probe = False
-        if self._breaker is not None:
-            try:
-                probe = self._breaker.before_call()
-            except SystemDown:
-                if asyncio.iscoroutine(awaitable):
-                    awaitable.close()
-                raise
-        try:
-            try:
-                result = await awaitable
-            except PlaywrightTimeout as exc:
-                raise LegacyTimeout(
-                    "ärendesystemet svarade inte i tid", system=SYSTEM, step=step
-                ) from exc
-            except PlaywrightError as exc:
-                message = str(exc).splitlines()[0]
-                raise LegacySystemUnavailable(message, system=SYSTEM, step=step) from exc
-            status = getattr(result, "status", None)
-            if isinstance(status, int) and status >= 500:
-                exc = LegacySystemUnavailable(f"svarade {status}", system=SYSTEM, step=step)
-                exc.retry_after_s = _retry_after(result)  # type: ignore[attr-defined]
-                raise exc
-        except BaseException as exc:
-            if self._breaker is not None:
-                self._breaker.failure(exc, probe)
-            raise
-        if self._breaker is not None:
-            self._breaker.success(probe)
-        return result
-
-    def _note(self, exc: BaseException | None) -> None:
-        """Tell the breaker how a write that bypassed :meth:`_guard` went."""
-        if self._breaker is None:
-            return
-        if exc is None:
-            self._breaker.success()
-        else:
-            self._breaker.failure(exc)
-
-    @property
-    def _wait_until(self) -> Literal["load", "domcontentloaded"]:
-        return "domcontentloaded" if self.mode == "fast" else "load"
-
-    def _require_page(self) -> Page:
-        if self._page is None:
-            raise UnexpectedScreen("sessionen är inte öppen", system=SYSTEM)
-        return self._page
-
-    def _require_context(self) -> BrowserContext:
-        if self._context is None:
-            raise UnexpectedScreen("sessionen är inte öppen", system=SYSTEM)
-        return self._context
 
 
 def raise_if_refused(html: str, what: str, step: str) -> None:
@@ -447,18 +274,5 @@ def raise_if_refused(html: str, what: str, step: str) -> None:
     raise BusinessException(ReasonCode.CASE_SYSTEM_REFUSED, f"{what}: {err}")
 
 
-def _retry_after(response: object) -> float | None:
-    headers = getattr(response, "headers", None) or {}
-    try:
-        value = float(headers.get("retry-after", ""))
-    except (TypeError, ValueError):
-        return None
-    return value if value >= 0 else None
-
-
 def _is_decision_post(url: str) -> bool:
     return url.split("?")[0].endswith(("/beslut", "/utbetalning"))
-
-
-def _is_decoration(url: str) -> bool:
-    return url.split("?")[0].endswith((".css", ".png", ".gif", ".jpg", ".svg", ".ico", ".woff2"))

@@ -1,0 +1,288 @@
+"""A seat in a legacy system's web UI: log in, read screens, guard every call.
+
+What every such system shares lives here: a browser context per seat (its own cookies),
+the login form, reading a screen with retries on 5xx, timeouts and an expired session,
+the circuit breaker around every call, and the two ways of reading (``fast``: fetched
+through the context's session and parsed; ``classic``: rendered, as a classic robot does).
+What a system's screens look like is its subclass's: :meth:`WebSession.check_screen` (a
+screen that says "no free seat" or "log in again") and :meth:`WebSession.logged_in_as`.
+
+The case system (:class:`caserobot.legacy.casesystem.CaseSystemSession`) is one such
+system; a case type brings its own for a system only it uses (Komvux: the school
+records), with the settings of :class:`caserobot.settings.WebSystemSettings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
+
+from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from caserobot.exceptions import (
+    LegacySystemUnavailable,
+    LegacyTimeout,
+    SessionExpired,
+    SystemDown,
+    UnexpectedScreen,
+    WriteOutcomeUnknown,
+)
+from caserobot.legacy.breaker import CircuitBreaker
+from caserobot.settings import WebSystemSettings
+
+Mode = Literal["fast", "classic"]
+
+#: Tries of a screen that is only read, when the system answers 5xx or not in time.
+READ_TRIES = 3
+#: Longest wait between two tries of a read, whatever Retry-After says (seconds).
+MAX_READ_WAIT_S = 5.0
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    """Where the login form is and what its fields are (CSS selectors)."""
+
+    path: str = "/login"
+    user: str = "input[name=username]"
+    password: str = "input[name=password]"  # nosec B105  # a CSS selector, not a password
+    submit: str = "form [type=submit]"
+    logout_path: str = "/logout"
+
+
+class WebSession:
+    """A seat (one session licence) in a legacy web UI. Use ``async with`` or open/close.
+
+    Subclasses set :attr:`SYSTEM` (its Swedish name, for messages) and :attr:`LOGIN`, and
+    implement :meth:`check_screen` and :meth:`logged_in_as`.
+    """
+
+    SYSTEM: ClassVar[str] = "webbsystemet"
+    LOGIN: ClassVar[LoginForm] = LoginForm()
+
+    def __init__(
+        self,
+        browser: Browser,
+        settings: WebSystemSettings,
+        *,
+        mode: Mode = "fast",
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self._browser = browser
+        self._settings = settings
+        self.mode: Mode = mode
+        self._breaker = breaker
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        self.pages = 0  # requests to the UI made by this session, rendered or fetched
+
+    # -- what a system's screens say (its subclass) -----------------------------------------
+
+    def check_screen(self, html: str, step: str) -> Any:
+        """Raise NoFreeSeat or SessionExpired if the page says so; else return the parsed
+        page (whatever the subclass parses with)."""
+        raise NotImplementedError
+
+    def logged_in_as(self, html: str) -> str | None:
+        """The account the page header names, or None when it shows no login."""
+        raise NotImplementedError
+
+    async def after_open(self, context: BrowserContext, page: Page) -> None:
+        """Set up the new context before login (routes a subclass needs); nothing here."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def username(self) -> str:
+        """The robot's account: what it writes names it as the author."""
+        return self._settings.username
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        timeout_ms = self._settings.timeout_s * 1000
+        self._context = await self._browser.new_context(base_url=self._settings.base_url)
+        self._context.set_default_timeout(timeout_ms)
+        self._page = await self._context.new_page()
+        if self.mode == "fast":
+            # A robot needs the DOM and the scripts, not the looks: skip what only paints.
+            await self._context.route(_is_decoration, lambda route: route.abort())
+        await self.after_open(self._context, self._page)
+        self._page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        self._page.on("request", self._count_request)
+        try:
+            await self.login()
+        except BaseException:
+            await self.close()  # log out whatever half-opened, else it holds a licence
+            raise
+
+    def _count_request(self, request: object) -> None:
+        self.pages += 1
+
+    async def login(self) -> None:
+        """Log in on this seat; succeed only when the page header names our account.
+
+        A 5xx or maintenance page, on the form or after posting it, is the system being
+        unavailable (retried later), never taken as a login.
+        """
+        step = "inloggning"
+        page = self._require_page()
+        form = self.LOGIN
+        await self._guard(step, page.goto(form.path))
+        if await page.query_selector(form.password) is None:
+            self.check_screen(await page.content(), step)  # e.g. no seat
+            raise UnexpectedScreen("inloggningsformuläret saknas", system=self.SYSTEM, step=step)
+        await page.fill(form.user, self._settings.username)
+        await page.fill(form.password, self._settings.password.get_secret_value())
+        async with page.expect_navigation() as navigation:
+            await self._guard(step, page.click(form.submit))
+        await self._guard(step, navigation.value)
+        html = await page.content()
+        if self.logged_in_as(html) == self._settings.username:
+            return
+        try:
+            self.check_screen(html, step)  # no free seat: NoFreeSeat
+        except SessionExpired:
+            raise UnexpectedScreen(
+                "inloggningen nekades: kontrollera robotens konto", system=self.SYSTEM, step=step
+            ) from None
+        raise UnexpectedScreen(
+            "inloggningen gav ingen inloggad sida", system=self.SYSTEM, step=step
+        )
+
+    async def close(self) -> None:
+        if self._context is None:
+            return
+        with contextlib.suppress(PlaywrightError):  # else the session timeout frees the seat
+            await self._context.request.get(self.LOGIN.logout_path)
+        await self._context.close()
+        self._context = self._page = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def read(self, path: str, step: str) -> str:
+        """A screen that is only read: safe to try again on 5xx, timeouts and expiry."""
+        relogged = False
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                html = await self._fetch(path, step)
+                self.check_screen(html, step)
+                return html
+            except SessionExpired:
+                if relogged:
+                    raise
+                relogged = True
+                await self.login()  # idle timeout: log in again once, then re-read
+            except (LegacySystemUnavailable, LegacyTimeout) as exc:
+                if isinstance(exc, SystemDown) or tries >= READ_TRIES:
+                    raise
+                wait = getattr(exc, "retry_after_s", None) or 0.3 * 2 ** (tries - 1)
+                await asyncio.sleep(min(wait, MAX_READ_WAIT_S))
+
+    async def _fetch(self, path: str, step: str) -> str:
+        if self.mode == "classic":
+            page = self._require_page()
+            await self._guard(step, page.goto(path))
+            return await page.content()
+        self.pages += 1
+        resp = await self._guard(step, self._require_context().request.get(path))
+        return await resp.text()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _sent_write(self, step: str, awaitable):  # type: ignore[no-untyped-def]
+        """Await a write's request: once it may have reached the system, a failure to hear
+        back is :class:`WriteOutcomeUnknown` (resolved by reading back), never a plain error.
+        """
+        try:
+            return await self._guard(step, awaitable)
+        except SystemDown:
+            raise  # not sent
+        except (LegacySystemUnavailable, LegacyTimeout) as exc:
+            raise WriteOutcomeUnknown(
+                f"skrivningen skickades men utfallet är okänt: {exc.detail}",
+                system=self.SYSTEM,
+                step=step,
+            ) from exc
+
+    async def _guard(self, step: str, awaitable):  # type: ignore[no-untyped-def]
+        """Await a browser call through the breaker; map failures to application errors.
+
+        A response with a 5xx status is the system failing (with its Retry-After, if any).
+        """
+        probe = False
+        if self._breaker is not None:
+            try:
+                probe = self._breaker.before_call()
+            except SystemDown:
+                if asyncio.iscoroutine(awaitable):
+                    awaitable.close()
+                raise
+        try:
+            try:
+                result = await awaitable
+            except PlaywrightTimeout as exc:
+                raise LegacyTimeout(
+                    f"{self.SYSTEM} svarade inte i tid", system=self.SYSTEM, step=step
+                ) from exc
+            except PlaywrightError as exc:
+                message = str(exc).splitlines()[0]
+                raise LegacySystemUnavailable(message, system=self.SYSTEM, step=step) from exc
+            status = getattr(result, "status", None)
+            if isinstance(status, int) and status >= 500:
+                exc = LegacySystemUnavailable(f"svarade {status}", system=self.SYSTEM, step=step)
+                exc.retry_after_s = _retry_after(result)  # type: ignore[attr-defined]
+                raise exc
+        except BaseException as exc:
+            if self._breaker is not None:
+                self._breaker.failure(exc, probe)
+            raise
+        if self._breaker is not None:
+            self._breaker.success(probe)
+        return result
+
+    def _note(self, exc: BaseException | None) -> None:
+        """Tell the breaker how a write that bypassed :meth:`_guard` went."""
+        if self._breaker is None:
+            return
+        if exc is None:
+            self._breaker.success()
+        else:
+            self._breaker.failure(exc)
+
+    @property
+    def _wait_until(self) -> Literal["load", "domcontentloaded"]:
+        return "domcontentloaded" if self.mode == "fast" else "load"
+
+    def _require_page(self) -> Page:
+        if self._page is None:
+            raise UnexpectedScreen("sessionen är inte öppen", system=self.SYSTEM)
+        return self._page
+
+    def _require_context(self) -> BrowserContext:
+        if self._context is None:
+            raise UnexpectedScreen("sessionen är inte öppen", system=self.SYSTEM)
+        return self._context
+
+
+def _retry_after(response: object) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
+
+
+def _is_decoration(url: str) -> bool:
+    return url.split("?")[0].endswith((".css", ".png", ".gif", ".jpg", ".svg", ".ico", ".woff2"))
