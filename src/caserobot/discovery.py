@@ -47,6 +47,22 @@ class Demo:
 
 
 @dataclass(frozen=True)
+class WebSystem:
+    """A legacy system only this case type uses, reached through its web UI with seats.
+
+    Attributes:
+        session: ``"module:Class"`` of its :class:`caserobot.legacy.web.WebSession` subclass
+            (its login form and what its screens say; its page objects on top).
+        defaults: Its :class:`caserobot.settings.WebSystemSettings` (``base_url``,
+            ``seat_limit``…) unless the settings say otherwise
+            (``CASEROBOT_WEB_SYSTEMS__<NAME>__BASE_URL``).
+    """
+
+    session: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CaseTypePackage:
     """What a case type offers the core.
 
@@ -73,6 +89,8 @@ class CaseTypePackage:
         robot: The folder of its robot (``robot.yaml`` naming the flow, ``tasks.robot``,
             ``devdata/``), see :mod:`caserobot.robots`; None: it has no robot.
         demo: How ``caserobot demo`` runs it.
+        web_systems: Legacy web UIs only it uses, by name; its handler asks a seat for one
+            with ``await ctx.web(name)`` (opened on first use, one session per seat).
     """
 
     name: str
@@ -86,6 +104,7 @@ class CaseTypePackage:
     reasons: type[Reason] | None = None
     robot: Path | None = None
     demo: Demo | None = None
+    web_systems: dict[str, WebSystem] = field(default_factory=dict)
 
     def new_handler(self) -> Any:
         """A fresh handler for one robot run."""
@@ -98,6 +117,15 @@ class CaseTypePackage:
     def screen_set(self) -> Any | None:
         """The robot's screens for the canary, or None."""
         return self._import(self.screens, "skärmarna") if self.screens else None
+
+    def web_session_class(self, name: str) -> Any:
+        """The session class of its web system ``name``; ConfigurationError if none."""
+        if name not in self.web_systems:
+            known = ", ".join(sorted(self.web_systems)) or "inga"
+            raise ConfigurationError(
+                f"ärendetypen {self.name}", f"inget webbsystem heter {name!r} (finns: {known})"
+            )
+        return self._import(self.web_systems[name].session, f"webbsystemet {name}")
 
     def _import(self, ref: str, what: str) -> Any:
         module, _, attr = ref.partition(":")

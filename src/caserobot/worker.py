@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from caserobot import casework, gate, registry
+from caserobot import casework, discovery, gate, registry
 from caserobot.canary import CanaryGuard
-from caserobot.cases import Decided, Referred, Systems, WorkContext, handler_for
+from caserobot.cases import (
+    Decided,
+    Referred,
+    SeatSessions,
+    Systems,
+    WorkContext,
+    handler_for,
+)
 from caserobot.cases.caseworker import ActionRefused, CaseworkerActionHandler
 from caserobot.exceptions import (
     ApplicationException,
@@ -166,6 +173,8 @@ class RobotWorker:
         self._health_reports: set[asyncio.Task[None]] = set()
         self._sessions: list[CaseSystemSession] = []
         self._seat_tasks: list[asyncio.Task[None]] = []
+        self._browser: Any = None
+        self._web_pages = 0  # pages read by the seats in the case type's own web systems
         self._probing = False  # one seat at a time tries a system that was down
         self._gate_checked_at = float("-inf")
         self._gate_reason: str | None = None
@@ -175,6 +184,7 @@ class RobotWorker:
     async def run(self) -> WorkerStats:
         started = time.perf_counter()
         pw, browser = await chromium.launch(self.settings.browser)
+        self._browser = browser
         systems = make_systems(self.settings, self.counter, self.breakers)
         try:
             opened = await self._open_sessions(browser)
@@ -201,7 +211,7 @@ class RobotWorker:
             for task in self._seat_tasks:
                 task.cancel()
             await asyncio.gather(*self._seat_tasks, return_exceptions=True)
-            self.stats.pages = sum(s.pages for s in self._sessions)
+            self.stats.pages = sum(s.pages for s in self._sessions) + self._web_pages
             for session in self._sessions:
                 with contextlib.suppress(Exception):
                     await session.close()
@@ -265,9 +275,7 @@ class RobotWorker:
                     wait_s = self.settings.work.outage_wait_s
                 if time.monotonic() - started >= wait_s:
                     raise error or NoFreeSeat("ingen ledig licens", system=CASE_SYSTEM)
-                self.progress(
-                    "waiting_for_seat", {"retry_in_s": delay, "error": mask(str(error))}
-                )
+                self.progress("waiting_for_seat", {"retry_in_s": delay, "error": mask(str(error))})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
         except BaseException:
@@ -301,16 +309,34 @@ class RobotWorker:
 
     async def _seat(self, n: int, session: CaseSystemSession, systems: Systems) -> None:
         """One seat's loop; if it fails, it stops alone and the others go on."""
+        web = SeatSessions(self._web_session)
         try:
-            await self._seat_loop(f"{self.owner}:{n}", session, systems)
+            await self._seat_loop(f"{self.owner}:{n}", session, systems, web)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             message = mask(f"{exc.__class__.__name__}: {exc}")
             self.stats.seat_failures.append(message)
             self.progress("seat_failed", {"seat": n, "error": message})
+        finally:
+            self._web_pages += web.pages()
+            await web.aclose()
 
-    async def _seat_loop(self, owner: str, session: CaseSystemSession, systems: Systems) -> None:
+    def _web_session(self, name: str) -> Any:
+        """A new session in the case type's web system ``name`` (not yet open)."""
+        package = discovery.package(self.case_type)
+        cls = package.web_session_class(name)
+        settings = self.settings.web_system(name, package.web_systems[name].defaults)
+        return cls(
+            self._browser,
+            settings,
+            mode=self.mode,
+            breaker=self.breakers(cls.SYSTEM, settings.base_url),
+        )
+
+    async def _seat_loop(
+        self, owner: str, session: CaseSystemSession, systems: Systems, web: SeatSessions
+    ) -> None:
         lease = self.settings.work.lease_seconds
         idle_since: float | None = None
         while True:
@@ -330,7 +356,7 @@ class RobotWorker:
                 )
                 if claimed:
                     idle_since = None
-                    await self._process_contained(owner, claimed[0], session, systems)
+                    await self._process_contained(owner, claimed[0], session, systems, web)
                     continue
             finally:
                 if probing:
@@ -419,7 +445,12 @@ class RobotWorker:
     # -- one item ------------------------------------------------------------------------
 
     async def _process_contained(
-        self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
+        self,
+        owner: str,
+        item: Any,
+        session: CaseSystemSession,
+        systems: Systems,
+        web: SeatSessions,
     ) -> None:
         """The last guard: even recording an outcome may fail (the database, a lost lease).
 
@@ -427,7 +458,7 @@ class RobotWorker:
         the seat goes on with the next item.
         """
         try:
-            await self._process(owner, item, session, systems)
+            await self._process(owner, item, session, systems, web)
         except Exception as exc:
             self.progress(
                 "item_not_recorded",
@@ -439,7 +470,12 @@ class RobotWorker:
             )
 
     async def _process(
-        self, owner: str, item: Any, session: CaseSystemSession, systems: Systems
+        self,
+        owner: str,
+        item: Any,
+        session: CaseSystemSession,
+        systems: Systems,
+        web: SeatSessions | None = None,
     ) -> None:
         async def mark_step(step: str) -> None:
             await self.canary.before_write()  # UI-drift canary (issue 13): none after a change
@@ -459,6 +495,8 @@ class RobotWorker:
             settle_s=self.settings.case_system.write_settle_s,
             poll_budget_s=min(10.0, self.item_timeout_s / 3),
         )
+        if web is not None:
+            ctx.web = web.get
         if item.kind == "caseworker_action":
             await self._process_action(owner, item, ctx)
             return
@@ -509,9 +547,7 @@ class RobotWorker:
                     "referred",
                     item,
                     started,
-                    reasons=[
-                        str(r) for r in result.reason_codes
-                    ],
+                    reasons=[str(r) for r in result.reason_codes],
                 )
 
     async def _application_error(
@@ -643,9 +679,7 @@ def _decision_record(result: Decided) -> DecisionRecord:
 def _referral_record(result: Referred) -> ExceptionRecord:
     d = result.decision
     return ExceptionRecord(
-        reason_codes=[
-            str(r) for r in result.reason_codes
-        ],
+        reason_codes=[str(r) for r in result.reason_codes],
         detail=result.detail,
         decision_basis={
             "facts": result.facts.as_dict(),

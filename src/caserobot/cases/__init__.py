@@ -6,7 +6,15 @@ Handlers are found through :mod:`caserobot.discovery`; nothing here names a case
 from __future__ import annotations
 
 from caserobot import discovery
-from caserobot.cases.base import CaseHandler, Decided, Facts, Referred, Systems, WorkContext
+from caserobot.cases.base import (
+    CaseHandler,
+    Decided,
+    Facts,
+    Referred,
+    SeatSessions,
+    Systems,
+    WorkContext,
+)
 
 
 def handler_for(case_type: str) -> CaseHandler:
@@ -15,4 +23,13 @@ def handler_for(case_type: str) -> CaseHandler:
     return handler
 
 
-__all__ = ["CaseHandler", "Decided", "Facts", "Referred", "Systems", "WorkContext", "handler_for"]
+__all__ = [
+    "CaseHandler",
+    "Decided",
+    "Facts",
+    "Referred",
+    "SeatSessions",
+    "Systems",
+    "WorkContext",
+    "handler_for",
+]

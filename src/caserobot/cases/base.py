@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -78,6 +79,9 @@ class WorkContext:
     write_started_at: datetime | None = None  # an earlier attempt began a write then
     settle_s: float = 120.0  # how long a write of unknown outcome may take to show
     poll_budget_s: float = 10.0  # how long one attempt reads back before the item waits
+    web: Callable[[str], Awaitable[Any]] = field(default=lambda name: _no_web(name))
+    """``await ctx.web(name)``: this seat's session in a web system the case type brings
+    (:attr:`caserobot.discovery.CaseTypePackage.web_systems`), opened on first use."""
 
     async def gather(self, *aws: Awaitable[Any]) -> list[Any]:
         """Await independent calls side by side (or one by one for a classic robot).
@@ -103,6 +107,39 @@ class WorkContext:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+
+
+async def _no_web(name: str) -> Any:
+    raise ConfigurationError("robotens system", f"sätet har inget webbsystem {name!r}")
+
+
+class SeatSessions:
+    """The sessions one seat holds in the web systems a case type brings, beside its
+    case-system session: each opened when an item first asks for it, kept for the next
+    items of the seat, logged out when the seat ends (else it holds a licence)."""
+
+    def __init__(self, open_session: Callable[[str], Any]) -> None:
+        self._new = open_session
+        self._open: dict[str, Any] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, name: str) -> Any:
+        async with self._lock:
+            if name not in self._open:
+                session = self._new(name)
+                await session.open()  # NoFreeSeat and outages are transient: the item waits
+                self._open[name] = session
+            return self._open[name]
+
+    def pages(self) -> int:
+        """Requests its sessions made to their UIs."""
+        return sum(s.pages for s in self._open.values())
+
+    async def aclose(self) -> None:
+        for session in self._open.values():
+            with contextlib.suppress(Exception):
+                await session.close()
+        self._open.clear()
 
 
 @dataclass

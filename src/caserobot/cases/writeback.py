@@ -34,6 +34,7 @@ C = TypeVar("C")
 
 POLL_EVERY_S = 1.0
 
+
 def outcome_of(text: str) -> str | None:
     """The outcome a decision on the case page shows (:func:`caserobot.outcomes.read_back`)."""
     return outcomes.read_back(text)
@@ -176,9 +177,7 @@ async def write_once(
             raise UnexpectedScreen(
                 f"ärendet visar annat än det som skrevs: {why}", system=SYSTEM, step="verifiering"
             )
-        return conflict(
-            ctx, decision, facts, case.case_id, [_row(d) for d in case.decisions], why
-        )
+        return conflict(ctx, decision, facts, case.case_id, [_row(d) for d in case.decisions], why)
     return Decided(
         decision=decision,
         facts=facts,
