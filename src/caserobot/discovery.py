@@ -73,7 +73,8 @@ class CaseTypePackage:
         name: The case type's name (``[a-z][a-z0-9_]*``); the entry point's name too.
         rules: Its :class:`caserobot.rules.CaseType` (input model and rule functions).
         handler: ``"module:Class"`` of its :class:`caserobot.cases.CaseHandler` (collects the
-            facts, decides, writes back).
+            facts, decides, writes back); None while it has rules only (``decide`` works, no
+            robot can run it yet).
         profile: Label, owning unit, SLA days and manual minutes (see
             :mod:`caserobot.case_types`); ``config/case_types.yaml`` may override each.
         decides_amount: Its decisions carry an amount in kronor (a grant needs one, a refusal
@@ -95,7 +96,7 @@ class CaseTypePackage:
 
     name: str
     rules: Any
-    handler: str
+    handler: str | None
     profile: dict[str, Any]
     decides_amount: bool = False
     caseworker: str | None = None
@@ -107,7 +108,11 @@ class CaseTypePackage:
     web_systems: dict[str, WebSystem] = field(default_factory=dict)
 
     def new_handler(self) -> Any:
-        """A fresh handler for one robot run."""
+        """A fresh handler for one robot run; ConfigurationError for a rules-only one."""
+        if self.handler is None:
+            raise ConfigurationError(
+                f"ärendetypen {self.name}", "har bara regler ännu; ingen robot kan köra den"
+            )
         return self._import(self.handler, "handläggaren")()
 
     def caseworker_writer(self) -> Any | None:
