@@ -7,8 +7,10 @@ Examples::
     standins serve --fail-rate 0.1 --lost-answer-rate 0.05 --slow-write-rate 0.05 \
         --slow-write-s 8 --fault-seed 7 --outage case_system:60:300
     standins serve --layout-variant v2 --set case_system.seats_taken=2
+    standins serve --port school_records=0   # a plugin's system (caserobot.standins)
     standins generate --count 200 --seed 7
     standins generate --count 300 --type ekonomiskt_bistand
+    standins generate --count 100 --type komvux   # a plugin's type, when installed
     standins world --seed 1              # what the synthetic world holds
 """
 
@@ -24,17 +26,19 @@ from standins.knobs import BY_NAME
 from standins.options import FAULT_FLAGS, ServeOptions
 
 SYSTEMS = ("eservice", "case_system", "population", "route", "income")
+"""Built in; installed plugins (entry-point group ``caserobot.standins``) add their own."""
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:
     d = ServeOptions()
     p = sub.add_parser(
         "serve",
-        help="run all five stand-ins in one process",
+        help="run all stand-ins in one process",
         description="Run the e-service, case system, population register, route service and "
-        "income register stand-ins in one process until SIGTERM/SIGINT. Prints 'standins "
-        "ready: eservice=URL case_system=URL population=URL route=URL income=URL' once all "
-        "listen. "
+        "income register stand-ins, and the systems of installed plugins (entry-point group "
+        "caserobot.standins), in one process until SIGTERM/SIGINT. Prints 'standins "
+        "ready: eservice=URL case_system=URL population=URL route=URL income=URL "
+        "[PLUGIN_SYSTEM=URL ...]' once all listen. "
         "A port of 0 picks a free port (see the ready line).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -48,13 +52,19 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                    help="route service (walking distance)")
     p.add_argument("--income-port", type=int, default=d.income_port,
                    help="income register (SSBTEK-like JSON)")
+    p.add_argument("--port", dest="ports", action="append", default=[],
+                   metavar="SYSTEM=PORT",
+                   help="the port of one system, a plugin's too (e.g. school_records=0; its "
+                   "default is the plugin's); '*=0': every system on a free port, before the "
+                   "others; repeatable")
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the synthetic world")
     p.add_argument("--seats", type=int, default=d.seats,
-                   help="concurrent case-system sessions (seat licences)")
+                   help="concurrent sessions (seat licences) of the case system and of each "
+                   "plugin web UI with a login")
     p.add_argument("--session-timeout-s", type=float, default=d.session_timeout_s,
-                   help="case-system idle timeout; an expired session frees its seat")
+                   help="idle timeout of those web UIs; an expired session frees its seat")
     p.add_argument("--ui-latency-ms", type=float, default=d.ui_latency_ms,
-                   help="delay added to every case-system page")
+                   help="delay added to every page of the case system and plugin web UIs")
     p.add_argument("--api-latency-ms", type=float, default=d.api_latency_ms,
                    help="delay added to every e-service, register, route and income call")
     p.add_argument("--fail-rate", type=float, default=d.fail_rate,
@@ -73,14 +83,16 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:
                      "seed": int}.get(knob.kind, str)
         f.add_argument(f"--{name.replace('_', '-')}", type=kind, default=getattr(d, name),
                        choices=knob.choices or None,
-                       help=knob.help + (" [case system only]" if knob.case_system_only else ""))
+                       help=knob.help + {"all": "", "sessions": " [web UIs with a login]"}.get(
+                           knob.scope, " [case system only]"))
     f.add_argument("--maintenance-s", type=float, default=d.maintenance_s,
                    help="a maintenance window on every system from start-up, this many "
                    "seconds (503 with Retry-After; 0: none)")
     f.add_argument("--set", dest="settings", action="append", default=[],
                    metavar="SYSTEM.KNOB=VALUE",
                    help="one knob of one system, e.g. case_system.lost_answer_rate=0.1 or "
-                   "eservice.maintenance_s=60 (repeatable; SYSTEM: " + ", ".join(SYSTEMS) + ")")
+                   "eservice.maintenance_s=60 (repeatable; SYSTEM: " + ", ".join(SYSTEMS) + " or a "
+                   "plugin's system)")
     f.add_argument("--outage", dest="outages", action="append", default=[],
                    metavar="SYSTEM:START_S:DURATION_S",
                    help="take SYSTEM down START_S seconds after start-up for DURATION_S "
@@ -137,6 +149,18 @@ def _world(args: argparse.Namespace) -> int:
           f"people, applying for {APPLIED_MONTH}; households by situation:")
     for kind, households in social.pools.items():
         print(f"  {kind:<26}{len(households):>5}")
+    from standins.plugins import PluginError, installed
+
+    try:
+        plugins = installed().plugins
+    except PluginError as exc:
+        print(f"standins world: {exc}", file=sys.stderr)
+        return 2
+    for plugin in plugins:
+        if plugin.describe is not None:
+            print(f"plugin {plugin.name}:")
+            for line in plugin.describe(world):
+                print(f"  {line}")
     return 0
 
 
@@ -154,8 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--count", type=int, required=True, help="number of applications")
     g.add_argument("--seed", type=int, default=None, help="seed (default: a new one per call)")
     g.add_argument("--malformed-share", type=float, default=0.05, help="share of bad ones")
-    g.add_argument("--type", default="skolskjuts", choices=("skolskjuts", "ekonomiskt_bistand"),
-                   help="application type")
+    g.add_argument("--type", default="skolskjuts",
+                   help="application type: skolskjuts, ekonomiskt_bistand or an installed "
+                   "plugin's (komvux)")
     g.add_argument("--url", default="http://127.0.0.1:8701", help="e-service base URL")
     g.add_argument("--json", action="store_true", help="print the full JSON answer")
     w = sub.add_parser("world", help="summarize the synthetic world")

@@ -7,7 +7,8 @@ real systems it stands in for, a second decision on the same case is accepted an
 keeping writes exactly-once is the platform's job, and the ledger shows every write.
 The social-services screens for ekonomiskt bistånd (households, decision history,
 labour-market plans, rent caps, the decision and payment-order forms) are in
-:mod:`standins.case_social`.
+:mod:`standins.case_social`. A plugin's case type (:class:`standins.plugins.CaseType`) is
+accepted too: its ``arendetyp``, diarienummer prefix and extra decision values (``urval``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common, now
+from standins.plugins import CaseType, PluginSet, installed
 from standins.sessions import Session, SessionStore, kontroll
 from standins.social import build_social
 from standins.world import World, grade_label
@@ -95,9 +97,13 @@ class CaseSystem(StandIn):
     session_cookie = COOKIE
     login_paths = ("/login", "/logout")
 
-    def __init__(self, world: World, tuning: Tuning | None = None) -> None:
+    def __init__(self, world: World, tuning: Tuning | None = None,
+                 plugins: PluginSet | None = None) -> None:
         super().__init__(tuning, fault_seed=world.seed + 2)
         self.world = world
+        # the plugins' case types (komvux …), by arendetyp
+        self.plugin_types: dict[str, CaseType] = (
+            installed() if plugins is None else plugins).case_types
         self.store = SessionStore(self.tuning.seats, self.tuning.session_timeout_s)
         self.cases: dict[int, Case] = {}
         self._next_case = 1
@@ -137,6 +143,18 @@ class CaseSystem(StandIn):
         self.store.taken = self.tuning.seats_taken
         return self.store
 
+    def labels(self, arendetyp: str) -> dict[str, str]:
+        """The decision values of a case type and their labels (bifall, avslag, a plugin's)."""
+        plugin = self.plugin_types.get(arendetyp)
+        return UTFALL | dict(plugin.utfall) if plugin else UTFALL
+
+    def types_offered(self, number: str, selected: str) -> dict[str, str]:
+        """The new-case form's case types: a plugin's when asked for (``typ``) or when the
+        person is one of its own (so the built-in screens stay as they are)."""
+        extra = {t.arendetyp: t.label for t in self.plugin_types.values()
+                 if t.arendetyp == selected or (number and t.known(self.world, number))}
+        return CASE_TYPES | extra if extra else CASE_TYPES
+
     def create_case(self, child_pnr: str, arendetyp: str, extern_ref: str, user: str) -> Case:
         case = Case(self._next_case, child_pnr, arendetyp, extern_ref, user)
         self._next_case += 1
@@ -148,7 +166,8 @@ class CaseSystem(StandIn):
     def decide(self, case: Case, utfall: str, motivering: str, user: str,
                belopp: int | None = None, manad: str = "", delgivning: str = "") -> Decision:
         today = now()
-        key = (DIARIE_PREFIX[case.arendetyp], today.year)
+        plugin = self.plugin_types.get(case.arendetyp)
+        key = (plugin.diarie_prefix if plugin else DIARIE_PREFIX[case.arendetyp], today.year)
         self._diarie[key] = self._diarie.get(key, 0) + 1
         diarienummer = f"{key[0]}-{key[1]}-{self._diarie[key]:05d}"
         decision = Decision(today.date().isoformat(), utfall, motivering, diarienummer, user,
@@ -202,8 +221,9 @@ async def form_data(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
-def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
-    state = CaseSystem(world, tuning)
+def create_app(world: World, tuning: Tuning | None = None,
+               plugins: PluginSet | None = None) -> FastAPI:
+    state = CaseSystem(world, tuning, plugins)
     app = FastAPI(title="Case system stand-in", docs_url=None, redoc_url=None)
     install_common(app, state)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -322,7 +342,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         selected = request.query_params.get("typ", "skolskjuts")
         token = state.sessions().issue("arende_ny", "", session)
         return page("arende_ny.html", title="Nytt ärende", user=session.username,
-                    pnr=child_pnr, types=CASE_TYPES, selected=selected, formtoken=token)
+                    pnr=child_pnr, types=state.types_offered(child_pnr, selected),
+                    selected=selected, formtoken=token)
 
     @app.post("/arende/ny")
     async def new_case(request: Request) -> Response:
@@ -333,6 +354,14 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         user = session.username
         if not state.sessions().redeem(form.get("formtoken", ""), "arende_ny", "", session):
             return error("Formuläret är ogiltigt eller redan skickat. Öppna det igen.", user)
+        plugin = state.plugin_types.get(form.get("arendetyp", ""))
+        if plugin is not None:
+            number = pnr.normalize(form.get("pnr", ""))
+            if len(number) != 12 or not plugin.known(world, number):
+                return error(plugin.unknown_message, user)
+            case = state.create_case(number, plugin.arendetyp,
+                                     form.get("extern_ref", "").strip(), user)
+            return RedirectResponse(f"/arende/{case.id}", status_code=303)
         if form.get("arendetyp") == EB:
             person = state.social.adult(pnr.normalize(form.get("pnr", "")))
             if person is None:
@@ -359,7 +388,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if case.arendetyp == EB:
             return case_social.case_page(state, session, case, sparat, utbetald)
         return page("arende.html", title=f"Ärende {case.id}", user=session.username, case=case,
-                    pnr_display=pnr.hyphenated(case.pnr), saved=sparat, labels=UTFALL)
+                    pnr_display=pnr.hyphenated(case.pnr), saved=sparat,
+                    labels=state.labels(case.arendetyp))
 
     @app.get("/arende/{case_id}/beslut")
     async def decision_form(request: Request, case_id: int) -> Response:
@@ -375,7 +405,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
                         user=session.username, case=case, formtoken=token, labels=UTFALL,
                         delivery=DELIVERY)
         return page("beslut.html", title=f"Beslut i ärende {case.id}", user=session.username,
-                    case=case, formtoken=token, labels=UTFALL, delivery=DELIVERY)
+                    case=case, formtoken=token, labels=state.labels(case.arendetyp),
+                    delivery=DELIVERY)
 
     @app.post("/arende/{case_id}/beslut")
     async def decide(request: Request, case_id: int) -> Response:
@@ -398,7 +429,7 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if form.get("kontroll", "") != kontroll(token, utfall, motivering):
             return error("Kontrollsumman stämmer inte. Beslutet har inte sparats.", user,
                          back=back)
-        if utfall not in UTFALL:
+        if utfall not in state.labels(case.arendetyp):
             return error("Välj utfall.", user, back=back)
         if not motivering.strip():
             return error(f"{'Beslutstext' if v2() else 'Motivering'} måste anges.", user,

@@ -1,7 +1,8 @@
 """E-service intake stand-in: citizens' applications as JSON.
 
 Routes follow docs/architecture.md ("E-service intake", and "Ekonomiskt bistånd" for the
-monthly försörjningsstöd application, ``type=ekonomiskt_bistand``). Applications are kept in memory
+monthly försörjningsstöd application, ``type=ekonomiskt_bistand``); a plugin
+(:mod:`standins.plugins`) brings the generator of its own type. Applications are kept in memory
 in submission order; ids (``ES-<start>-00001``, with the process start time) are never reused,
 not within a process, not even after
 ``POST /_test/reset``, so a platform database that outlives a reset never sees a clash.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from fastapi.responses import JSONResponse
 from standins import eb_generator
 from standins.common import StandIn, Tuning, install_common, now
 from standins.generator import CATEGORIES, Pools, generate
+from standins.plugins import PluginSet, installed
 from standins.social import build_social
 from standins.world import World
 
@@ -76,8 +79,11 @@ class EService(StandIn):
         return application
 
 
-def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
+def create_app(world: World, tuning: Tuning | None = None,
+               plugins: PluginSet | None = None) -> FastAPI:
     state = EService(world, tuning)
+    generators = (installed() if plugins is None else plugins).generators
+    known_types = (*GENERATED_TYPES, *generators)
     app = FastAPI(title="E-service intake stand-in", docs_url=None, redoc_url=None)
     install_common(app, state)
 
@@ -184,8 +190,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         if not isinstance(share, int | float) or not 0 <= share <= 1:
             return JSONResponse({"error": "malformed_share must be 0..1"}, 422)
         app_type = body.get("type") or "skolskjuts"
-        if app_type not in GENERATED_TYPES:
-            return JSONResponse({"error": f"type must be one of {list(GENERATED_TYPES)}"}, 422)
+        if app_type not in known_types:
+            return JSONResponse({"error": f"type must be one of {list(known_types)}"}, 422)
         start = body.get("submitted_from")
         try:
             start = datetime.fromisoformat(start) if start is not None else None
@@ -197,9 +203,14 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         seed = body.get("seed")
         if seed is None:
             seed = world.seed * 1000 + state._generate_calls
+        categories_of: Mapping[str, Any]
         if app_type == "skolskjuts":
             batch = generate(world, state.pools, count, int(seed), float(share), start=start)
             categories_of = CATEGORIES
+        elif app_type in generators:
+            plugin = generators[app_type]
+            batch = plugin.generate(world, count, int(seed), float(share), start)
+            categories_of = plugin.categories
         else:
             batch = eb_generator.generate(
                 build_social(world), count, int(seed), float(share), start=start

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 CASE_SYSTEM = "case_system"
+SESSIONS = "sessions"
+"""Scope of the knobs every web UI with a login has (the case system, a plugin's UI)."""
 LOST_ANSWER_MODES = ("mixed", "500", "502", "503", "drop")
 LAYOUTS = ("v1", "v2")
 ON_OFF = ("on", "off")
@@ -26,8 +28,13 @@ class Knob:
     kind: str  # rate | seconds | ms | count | seed | choice | time
     default: Any
     help: str
-    case_system_only: bool = False
+    scope: str = "all"  # all | sessions (web UIs with a login) | case_system
     choices: tuple[str, ...] = ()
+
+    @property
+    def case_system_only(self) -> bool:
+        """Not on every system: the case system's (and other web UIs' with a login)."""
+        return self.scope != "all"
 
 
 KNOBS: tuple[Knob, ...] = (
@@ -58,22 +65,22 @@ KNOBS: tuple[Knob, ...] = (
     Knob("fault_seed", "seed", None,
          "seed of the fault RNG (null: the system's own, world seed + n); setting it "
          "restarts the fault sequence"),
-    Knob("seats", "count", 4, "concurrent sessions (seat licences)", case_system_only=True),
+    Knob("seats", "count", 4, "concurrent sessions (seat licences)", scope=SESSIONS),
     Knob("session_timeout_s", "seconds", 600.0,
-         "idle time after which a session ends and frees its seat", case_system_only=True),
+         "idle time after which a session ends and frees its seat", scope=SESSIONS),
     Knob("session_expiry_rate", "rate", 0.0,
          "share of requests with a live session on which that session ends first (the "
-         "answer is the login redirect, as after an idle timeout)", case_system_only=True),
+         "answer is the login redirect, as after an idle timeout)", scope=SESSIONS),
     Knob("seats_taken", "count", 0,
          "seats held by other (human) users: fewer are free for logins",
-         case_system_only=True),
+         scope=SESSIONS),
     Knob("layout_variant", "choice", "v1",
          "screen layout: v1 (today's) or v2 (renamed labels, moved tables, changed forms)",
-         case_system_only=True, choices=LAYOUTS),
+         scope=CASE_SYSTEM, choices=LAYOUTS),
     Knob("session_serial", "choice", "on",
          "on: one request at a time per session, as a session-locked server answers (a "
          "second request on the same session waits for the first, latency included); off: "
-         "requests of one session run side by side", case_system_only=True, choices=ON_OFF),
+         "requests of one session run side by side", scope=SESSIONS, choices=ON_OFF),
 )
 BY_NAME = {k.name: k for k in KNOBS}
 MAINTENANCE_S = "maintenance_s"
@@ -90,9 +97,19 @@ class KnobError(ValueError):
         self.code = code
 
 
+_LOGIN_SYSTEMS = {CASE_SYSTEM}
+
+
+def add_login_system(system: str) -> None:
+    """Give a system the session knobs: a plugin's web UI with a login (standins.plugins)."""
+    _LOGIN_SYSTEMS.add(system)
+
+
 def names_for(system: str) -> list[str]:
-    """The knobs a system has (the case-system-only ones only on the case system)."""
-    return [k.name for k in KNOBS if system == CASE_SYSTEM or not k.case_system_only]
+    """The knobs a system has: the session knobs where it has a login (the case system and
+    the plugins' web UIs), ``layout_variant`` only on the case system."""
+    return [k.name for k in KNOBS if k.scope == "all" or system == CASE_SYSTEM
+            or (k.scope == SESSIONS and system in _LOGIN_SYSTEMS)]
 
 
 def _number(knob: str, value: Any) -> float:

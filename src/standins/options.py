@@ -39,4 +39,5 @@ class ServeOptions:
     maintenance_s: float = 0.0
     settings: list[str] = field(default_factory=list)  # --set SYSTEM.KNOB=VALUE
     outages: list[str] = field(default_factory=list)  # --outage SYSTEM:START_S:DURATION_S
+    ports: list[str] = field(default_factory=list)  # --port SYSTEM=PORT (plugin systems too)
     log_level: str = "warning"
