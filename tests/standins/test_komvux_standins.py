@@ -393,7 +393,8 @@ def outcome(app: dict[str, Any], kw: KomvuxWorld) -> str:
             results.add("refer" if not adult else "bifall" if lacks else "avslag")
         elif not adult and not programme:
             results.add("refer")
-        elif a.records.passed(course.code):
+        elif a.records.passed_step(course.code):  # passed, or one giving the same
+            assert a.records.passed(course.code)  # never only an equivalent course
             results.add("avslag")
         else:
             results.add("bifall" if course.qualifying else "urval")

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fastapi import FastAPI
-
 from caserobot_komvux.standins import generator, school_records
 from caserobot_komvux.standins.mix import CATEGORIES
 from caserobot_komvux.standins.people import build_komvux
-from standins.common import Tuning
 from standins.plugins import (
     ApplicationGenerator,
     CaseType,
@@ -43,10 +40,6 @@ def _known(world: World, number: str) -> bool:
     return number in build_komvux(world).applicants
 
 
-def _records_app(world: World, tuning: Tuning) -> FastAPI:
-    return school_records.create_app(world, tuning)
-
-
 def _describe(world: World) -> list[str]:
     return build_komvux(world).describe()
 
@@ -54,7 +47,7 @@ def _describe(world: World) -> list[str]:
 PLUGIN = StandInPlugin(
     name="komvux",
     servers={school_records.NAME: PluginServer(
-        port=school_records.PORT, factory=_records_app, sessions=True,
+        port=school_records.PORT, factory=school_records.create_app, sessions=True,
         help="school records (elevregister, web UI): programmes and grades")},
     people=_people,
     generator=ApplicationGenerator(type=generator.CASE_TYPE, categories=CATEGORIES,

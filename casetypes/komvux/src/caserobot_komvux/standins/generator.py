@@ -63,11 +63,12 @@ def course_codes(applicant: Applicant, rng: random.Random) -> list[str]:
         first = 0 if kind == "grund_no_records" else rng.randrange(len(parts) - 1)
         return parts[first:first + rng.randint(1, 2)]
     if kind in ("gym_has_examen", "under20_completed_programme"):
-        return _some(rng, [c for c in OPEN if not rec.passed(c)], 2)
+        return _some(rng, [c for c in OPEN if not rec.passed_step(c)], 2)
     if kind == "already_passed":
         return _some(rng, sorted({g.code for g in rec.grades if g.passed and g.code in COURSES
                                   and g.level == GYMNASIAL}), 2)
-    return _some(rng, [c for c in QUALIFYING if not rec.passed(c)], 3)
+    # nothing passed at the course's step (no MATMAT01b for someone with MATMAT01a)
+    return _some(rng, [c for c in QUALIFYING if not rec.passed_step(c)], 3)
 
 
 def choices(catalogue: Catalogue, codes: list[str], rng: random.Random) -> list[Offering]:

@@ -7,10 +7,12 @@ reach (case-rules.md section 2):
 
 * ``granted`` (bifall): resident in Nacka, 20 or older on 1 July of the start year, and
   lacking the knowledge the course gives: no pass in grundskolan's subject (grundläggande
-  courses), no gymnasieexamen and no pass in the course (gymnasial courses, 20 kap. 19 §);
+  courses; nothing in the school register and no foreign grades counts as none), or no
+  gymnasieexamen (so no basic eligibility) and no pass in the course or one giving the same
+  knowledge (gymnasial courses that count towards eligibility, 20 kap. 19 §);
 * ``selection`` (urval, "Behörig – urval"): eligible but without a right to the course, so
-  admitted by selection: a gymnasieexamen and a course that qualifies for nothing more, or
-  under 20 with a completed national programme;
+  admitted by selection: a gymnasieexamen (basic eligibility) and a course that gives no
+  further eligibility, or under 20 with a completed national programme;
 * ``denied`` (avslag): the course already passed (grade A–E in the school records) or
   grundskolan's subject passed (the applicant does not lack the knowledge);
 * ``refer``: foreign grades to assess, protected identity, home municipality other than

@@ -118,6 +118,10 @@ class Records:
     def passed(self, code: str) -> bool:
         return any(g.code == code and g.passed for g in self.grades)
 
+    def passed_step(self, code: str) -> bool:
+        """A pass in the course or one that gives the same knowledge (:func:`step`)."""
+        return any(step(g.code) == step(code) and g.passed for g in self.grades)
+
     def passed_subject(self, subject: str) -> bool:
         """Grundskolan's subject passed (Svenska or Svenska som andraspråk for SVE)."""
         codes = {c for c, _, s in (*SUBJECTS, SVA) if s == subject}
@@ -205,6 +209,12 @@ def komvux(rng: random.Random, codes: list[str], after: int, providers: list[str
         grades.append(_course(code, _grade(rng, 0.0) if passed else "F", day, school))
     return Programme("Komvux", "Kommunal vuxenutbildning", school, f"{year - 1}-08-20",
                      grades[-1].date, True, ""), grades
+
+
+def step(code: str) -> str:
+    """Courses that give the same knowledge share a step: ``MATMAT01a``/``b``/``c``,
+    ``HISHIS01a1``/``b``, ``SVESVE02``/``SVASVA02``."""
+    return code[:8].replace("SVASVA", "SVESVE")
 
 
 def records(programmes: list[Programme], grades: list[Grade]) -> Records:

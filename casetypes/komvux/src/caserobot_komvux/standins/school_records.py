@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from caserobot_komvux.standins.catalogue import LEVEL_LABELS
 from caserobot_komvux.standins.pages import render
-from caserobot_komvux.standins.people import KomvuxWorld, build_komvux
+from caserobot_komvux.standins.people import Applicant, KomvuxWorld, build_komvux
 from caserobot_komvux.standins.records import DIPLOMAS
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common
@@ -101,7 +101,8 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         response.delete_cookie(COOKIE)
         return response
 
-    def registered(number: str) -> Any:
+    def registered(number: str) -> Applicant | None:
+        """The person, if in the register (people with no records in Sweden are not)."""
         applicant = komvux.applicants.get(pnr.normalize(number))
         return applicant if applicant is not None and applicant.in_register else None
 
