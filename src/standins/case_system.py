@@ -325,6 +325,21 @@ def create_app(world: World, tuning: Tuning | None = None,
             placement=child.placement, grade=grade_label(child.placement.grade), cases=cases,
         )
 
+    @app.get("/arenden")
+    async def case_search(request: Request) -> Response:
+        """Every case of a person, whatever its type (the search a case type without a
+        screen of its own, such as Komvux, finds its cases with)."""
+        session = session_of(request)
+        if isinstance(session, Response):
+            return session
+        query = request.query_params.get("pnr", "").strip()
+        digits = pnr.normalize(query)
+        invalid = bool(query) and not pnr.is_valid(digits)
+        cases = [] if invalid else [c for c in state.cases.values() if c.pnr == digits]
+        return page("arenden.html", title="Sök ärenden", user=session.username, query=query,
+                    invalid=invalid, pnr12=digits, pnr_display=pnr.hyphenated(digits)
+                    if query and not invalid else "", cases=cases)
+
     @app.get("/skolor")
     async def schools(request: Request) -> Response:
         session = session_of(request)

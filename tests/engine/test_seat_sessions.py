@@ -13,7 +13,7 @@ import pytest
 
 from caserobot.cases import SeatSessions
 from caserobot.discovery import CaseTypePackage, WebSystem
-from caserobot.exceptions import ConfigurationError, NoFreeSeat
+from caserobot.exceptions import ConfigurationError, NoFreeSeat, UnexpectedScreen
 from caserobot.legacy import browser as chromium
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.settings import CaseSystemSettings
@@ -93,3 +93,28 @@ def test_a_package_names_only_its_own_web_systems() -> None:
     assert package.web_session_class("elevreg") is CaseSystemSession
     with pytest.raises(ConfigurationError, match="inget webbsystem heter 'betyg'"):
         package.web_session_class("betyg")
+
+
+def test_the_case_search_finds_a_persons_cases_of_any_type(fresh_standins, monkeypatch) -> None:
+    """An adult with no pupil page (a Komvux applicant) has cases the robot must find again:
+    the generic case search lists them, so creating one is never done twice."""
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    generated = fresh_standins.generate(1, seed=5, malformed_share=0.0, type="komvux")
+    url = f"{fresh_standins.eservice_url}/api/applications/{generated['ids'][0]}"
+    app = fresh_standins.http.get(url).json()
+    pnr12 = app["applicant"]["personnummer"].replace("-", "")
+
+    async def main() -> None:
+        pw, browser = await chromium.launch(settings.browser)
+        try:
+            async with CaseSystemSession(browser, settings.case_system) as session:
+                assert await session.cases_of(pnr12) == ()
+                case = await session.create_case(pnr12, "komvux", f"{app['id']}/1")
+                [found] = await session.cases_of(pnr12)
+                assert (found.case_id, found.extern_ref) == (case.case_id, f"{app['id']}/1")
+                with pytest.raises(UnexpectedScreen, match="godtog inte personnumret"):
+                    await session.cases_of("199001011234")
+        finally:
+            await chromium.shutdown(pw, browser)
+
+    asyncio.run(main())

@@ -79,6 +79,12 @@ PUPIL = ScreenSpec(
         CASES_TABLE,
     ),
 )
+CASE_SEARCH = ScreenSpec(
+    name="ärendesök",
+    title="ärendesöket",
+    path="/arenden?pnr={pnr}",
+    tables=(CASES_TABLE,),
+)
 SCHOOLS = ScreenSpec(
     name="skolor",
     title="skollistan",
@@ -243,7 +249,21 @@ def parse_pupil(html: str, pnr12: str) -> Pupil | None:
                 _require(p, "Sökt närmaste kommunala skola och nekats", step)
             ),
         )
-    cases = tuple(
+    return Pupil(personnummer=pnr12, placement=placement, cases=_case_rows(tree))
+
+
+def parse_case_search(html: str) -> tuple[CaseSummary, ...]:
+    """The cases the case search lists for a person (any case type)."""
+    step = "ärendesök"
+    tree = check_screen(html, step)
+    if tree.css_first("#ogiltigt-pnr") is not None:
+        raise UnexpectedScreen("ärendesöket godtog inte personnumret", system=SYSTEM, step=step)
+    require(tree, CASE_SEARCH, step)
+    return _case_rows(tree)
+
+
+def _case_rows(tree: HTMLParser) -> tuple[CaseSummary, ...]:
+    return tuple(
         CaseSummary(
             case_id=c[0].text(strip=True),
             case_type=c[1].text(strip=True),
@@ -254,7 +274,6 @@ def parse_pupil(html: str, pnr12: str) -> Pupil | None:
         for c in _rows(tree, "arenden")
         if len(c) >= 5
     )
-    return Pupil(personnummer=pnr12, placement=placement, cases=cases)
 
 
 def parse_schools(html: str) -> dict[str, School]:

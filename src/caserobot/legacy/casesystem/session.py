@@ -29,7 +29,7 @@ from caserobot.exceptions import (
 )
 from caserobot.legacy.breaker import CircuitBreaker
 from caserobot.legacy.casesystem import pages
-from caserobot.legacy.casesystem.pages import SYSTEM, CaseRecord, Pupil, School
+from caserobot.legacy.casesystem.pages import SYSTEM, CaseRecord, CaseSummary, Pupil, School
 from caserobot.legacy.web import LoginForm, Mode, WebSession
 from caserobot.settings import CaseSystemSettings
 
@@ -79,6 +79,10 @@ class CaseSystemSession(WebSession):
         if self._schools is None:
             self._schools = pages.parse_schools(await self.read("/skolor", "skolor"))
         return self._schools
+
+    async def cases_of(self, pnr12: str) -> tuple[CaseSummary, ...]:
+        """Every case of a person, whatever its type (the case search)."""
+        return pages.parse_case_search(await self.read(f"/arenden?pnr={pnr12}", "ärendesök"))
 
     async def case(self, case_id: str) -> CaseRecord:
         return pages.parse_case(await self.read(f"/arende/{case_id}", "ärendesida"))
