@@ -92,6 +92,10 @@ class CaseTypePackage:
         demo: How ``caserobot demo`` runs it.
         web_systems: Legacy web UIs only it uses, by name; its handler asks a seat for one
             with ``await ctx.web(name)`` (opened on first use, one session per seat).
+        work_items: ``"module:function"`` splitting one application into the parts decided
+            one by one (Komvux: each course choice), ``fn(application) -> [(key, part)]``;
+            each part is its own work item ``<application id>/<key>`` with ``part`` in its
+            payload (see :mod:`caserobot.intake`). None: one item per application.
     """
 
     name: str
@@ -106,6 +110,7 @@ class CaseTypePackage:
     robot: Path | None = None
     demo: Demo | None = None
     web_systems: dict[str, WebSystem] = field(default_factory=dict)
+    work_items: str | None = None
 
     def new_handler(self) -> Any:
         """A fresh handler for one robot run; ConfigurationError for a rules-only one."""
@@ -122,6 +127,10 @@ class CaseTypePackage:
     def screen_set(self) -> Any | None:
         """The robot's screens for the canary, or None."""
         return self._import(self.screens, "skärmarna") if self.screens else None
+
+    def splitter(self) -> Any | None:
+        """``fn(application) -> [(key, part)]``, or None (one item per application)."""
+        return self._import(self.work_items, "uppdelningen") if self.work_items else None
 
     def web_session_class(self, name: str) -> Any:
         """The session class of its web system ``name``; ConfigurationError if none."""

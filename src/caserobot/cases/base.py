@@ -83,6 +83,13 @@ class WorkContext:
     """``await ctx.web(name)``: this seat's session in a web system the case type brings
     (:attr:`caserobot.discovery.CaseTypePackage.web_systems`), opened on first use."""
 
+    @property
+    def eservice_id(self) -> str:
+        """The application's id in the e-service (an item of a split application is
+        ``<id>/<part>``; its payload holds the application)."""
+        application = self.payload.get("application") or {}
+        return str(application.get("id") or self.application_id)
+
     async def gather(self, *aws: Awaitable[Any]) -> list[Any]:
         """Await independent calls side by side (or one by one for a classic robot).
 

@@ -74,7 +74,7 @@ class CaseworkerActionHandler:
     async def _completion(self, ctx: WorkContext, p: dict[str, Any]) -> ActionWritten:
         eservice = ctx.systems.eservice
         key = completion_key(int(p["action_id"]))
-        app_id = ctx.application_id
+        app_id = ctx.eservice_id
         sent = next(
             (r for r in await eservice.completion_requests(app_id) if r.get("key") == key), None
         )

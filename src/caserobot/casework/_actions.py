@@ -214,6 +214,7 @@ def _act(
             "actor": actor,
             "legacy_case_id": legacy_case_id,
             "application": application,
+            "part": (source.payload or {}).get("part") if source else None,
         },
         state="new",
         attempts=0,
