@@ -88,7 +88,8 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_unknown_case_type(input_file: Path) -> None:
     line = _fails(["decide", "bygglov", "-i", str(input_file)])
     assert line == (
-        "error: case_type: unknown case type 'bygglov' (known: ekonomiskt_bistand, skolskjuts)"
+        "error: case_type: unknown case type 'bygglov' "
+        "(known: ekonomiskt_bistand, komvux, skolskjuts)"
     )
 
 
@@ -116,6 +117,7 @@ def test_case_types_command() -> None:
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     assert [row[:3] for row in rows] == [
         ["ekonomiskt_bistand", "nacka-ekonomiskt-bistand@1.0", "Nacka"],
+        ["komvux", "nacka-komvux@1.0", "Nacka"],
         ["skolskjuts", "nacka-skolskjuts@1.0", "Nacka"],
     ]
 

@@ -156,4 +156,4 @@ def test_public_surface() -> None:
         "register",
         "registered_or_installed",
     ]
-    assert caserobot.rules.case_types() == ["ekonomiskt_bistand", "skolskjuts"]
+    assert caserobot.rules.case_types() == ["ekonomiskt_bistand", "komvux", "skolskjuts"]

@@ -210,7 +210,8 @@ def test_unknown_case_type() -> None:
         decide("bygglov", {}, date(2026, 1, 1))
     assert info.value.field == "case_type"
     assert (
-        "unknown case type 'bygglov' (known: ekonomiskt_bistand, skolskjuts)" in info.value.detail
+        "unknown case type 'bygglov' (known: ekonomiskt_bistand, komvux, skolskjuts)"
+        in info.value.detail
     )
 
 
