@@ -37,6 +37,15 @@ class PersonRecord:
     protected_identity: bool
     guardians: tuple[str, ...] = field(default_factory=tuple)
     children: tuple[str, ...] = field(default_factory=tuple)
+    #: Navet's ``AvregistreringsorsakKod`` (``UV`` utvandrad, ``AV`` avliden, ``OB``
+    #: obefintlig…) when the person is no longer folkbokförd; empty while registered.
+    deregistration: str = ""
+    deregistered_on: str = ""  # YYYYMMDD
+
+    @property
+    def registered(self) -> bool:
+        """Folkbokförd in Sweden now (not deregistered)."""
+        return not self.deregistration
 
 
 class PopulationRegisterClient(ApiClient):
@@ -95,4 +104,6 @@ def parse_personpost(xml: bytes) -> PersonRecord:
         protected_identity=protected,
         guardians=tuple(p for kind, p in relations if kind == "VF"),
         children=tuple(p for kind, p in relations if kind == "B"),
+        deregistration=_text(root, "Avregistrering/AvregistreringsorsakKod"),
+        deregistered_on=_text(root, "Avregistrering/Avregistreringsdatum"),
     )
