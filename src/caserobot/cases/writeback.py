@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from caserobot import outcomes
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.exceptions import ReasonCode, UnexpectedScreen, WriteOutcomeUnknown
-from caserobot.legacy.casesystem import CaseRecord
+from caserobot.legacy.casesystem import CaseRecord, CaseSummary
 from caserobot.legacy.casesystem.pages import SYSTEM
 
 C = TypeVar("C")
@@ -139,6 +139,59 @@ def _mismatch(ctx: WorkContext, case: CaseRecord, decision: Any) -> str | None:
     if not d.diarienummer:
         return "beslutet saknar diarienummer"
     return None
+
+
+async def find_or_create_case(
+    ctx: WorkContext,
+    pnr12: str,
+    case_type: str,
+    extern_ref: str,
+    *,
+    cases: Callable[[], Awaitable[Sequence[CaseSummary]]] | None = None,
+    known: Sequence[CaseSummary] | None = None,
+) -> CaseRecord:
+    """The application's case in the case system: found by its external reference, else
+    created, exactly once.
+
+    ``cases`` lists the person's cases (default: the case search, ``session.cases_of``);
+    ``known`` is a listing the caller has just read (saves a page). A creation whose
+    answer was lost is settled by listing again, as a decision is (:func:`settle`).
+    """
+    session = ctx.session
+    list_cases = cases or (lambda: session.cases_of(pnr12))
+
+    def ours(listed: Sequence[CaseSummary]) -> CaseSummary | None:
+        return next(
+            (c for c in listed if c.extern_ref == extern_ref and c.case_type == case_type), None
+        )
+
+    listed = known if known is not None else await list_cases()
+    existing = ours(listed)
+    left = settle_deadline(ctx, "writing_case")
+    if existing is None and left is not None:  # an earlier creation may still land
+        existing = ours(await settle(ctx, list_cases, lambda c: ours(c) is not None, left_s=left))
+    if existing is None:
+        await ctx.mark_step("writing_case")
+        try:
+            return await session.create_case(pnr12, case_type, extern_ref)
+        except WriteOutcomeUnknown:
+            listed = await settle(
+                ctx, list_cases, lambda c: ours(c) is not None, left_s=ctx.settle_s
+            )
+            if (existing := ours(listed)) is None:
+                raise
+            return await session.case(existing.case_id)
+    if existing.diarienummer or ctx.step == "writing":
+        return await session.case(existing.case_id)  # may already hold our decision
+    return CaseRecord(
+        case_id=existing.case_id,
+        case_type=existing.case_type,
+        status=existing.status,
+        extern_ref=existing.extern_ref,
+        personnummer=pnr12,
+        diarienummer=existing.diarienummer,
+        decisions=(),
+    )
 
 
 async def write_once(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from caserobot import rules
 from caserobot.cases.base import Decided, Facts, Referred, WorkContext
-from caserobot.cases.writeback import settle, settle_deadline, write_once
+from caserobot.cases.writeback import find_or_create_case, write_once
 from caserobot.exceptions import (
     BusinessException,
     InputError,
     ReasonCode,
     UnexpectedScreen,
-    WriteOutcomeUnknown,
 )
 from caserobot.legacy.casesystem import CaseRecord, CaseSummary, Placement, Pupil
 from caserobot.legacy.population import PersonRecord
@@ -125,49 +124,16 @@ class SkolskjutsHandler:
     async def _find_or_create_case(
         self, ctx: WorkContext, app: SkolskjutsApplication, pupil: Pupil, facts: Facts
     ) -> CaseRecord:
-        """The application's case: found by its external reference, else created."""
-        session = ctx.session
+        """The application's case: found by its external reference (on the pupil's page),
+        else created, exactly once."""
+        pnr = app.child.personnummer
 
-        def ours(p: Pupil) -> CaseSummary | None:
-            return next(
-                (c for c in p.cases if c.extern_ref == app.id and c.case_type == CASE_TYPE), None
-            )
+        async def cases() -> tuple[CaseSummary, ...]:
+            return (await self._pupil(ctx, pnr)).cases
 
-        existing = ours(pupil)
-        left = settle_deadline(ctx, "writing_case")
-        if existing is None and left is not None:  # an earlier creation may still land
-            pnr = app.child.personnummer
-            pupil = await settle(
-                ctx, lambda: self._pupil(ctx, pnr), lambda p: ours(p) is not None, left_s=left
-            )
-            existing = ours(pupil)
-        if existing is None:
-            await ctx.mark_step("writing_case")
-            try:
-                case = await session.create_case(app.child.personnummer, CASE_TYPE, app.id)
-            except WriteOutcomeUnknown:
-                pnr = app.child.personnummer
-                pupil = await settle(
-                    ctx,
-                    lambda: self._pupil(ctx, pnr),
-                    lambda p: ours(p) is not None,
-                    left_s=ctx.settle_s,
-                )
-                if ours(pupil) is None:
-                    raise
-                case = await session.case(ours(pupil).case_id)  # type: ignore[union-attr]
-        elif existing.diarienummer or ctx.step == "writing":
-            case = await session.case(existing.case_id)  # may already hold our decision
-        else:
-            case = CaseRecord(
-                case_id=existing.case_id,
-                case_type=existing.case_type,
-                status=existing.status,
-                extern_ref=existing.extern_ref,
-                personnummer=app.child.personnummer,
-                diarienummer=existing.diarienummer,
-                decisions=(),
-            )
+        case = await find_or_create_case(
+            ctx, pnr, CASE_TYPE, app.id, cases=cases, known=pupil.cases
+        )
         facts.add("ärende", case.case_id, SRC_CASE)
         return case
 
