@@ -60,6 +60,7 @@ class WebSystem:
 
     session: str
     defaults: dict[str, Any] = field(default_factory=dict)
+    description: str = ""  # shown to administrators, e.g. "Elevregistret (webbgränssnitt)"
 
 
 @dataclass(frozen=True)

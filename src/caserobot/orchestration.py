@@ -30,7 +30,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
 from prefect.states import Cancelled, State
 
-from caserobot import gate, registry
+from caserobot import discovery, gate, registry
 from caserobot.db import init_db
 from caserobot.exceptions import ApplicationException
 from caserobot.intake import intake
@@ -46,6 +46,21 @@ SLOT_LEASE_S = 60.0
 
 # The legacy systems caserobot knows, by the names robot manifests use.
 def legacy_systems(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Every legacy system a robot may name in its manifest: the core's, and the web
+    systems the installed case types bring (:attr:`CaseTypePackage.web_systems`)."""
+    return _core_systems(settings) | {
+        name: {
+            "kind": "web_ui",
+            "base_url": (web := settings.web_system(name, spec.defaults)).base_url,
+            "seat_limit": web.seat_limit,
+            "description": spec.description or name,
+        }
+        for package in discovery.installed().values()
+        for name, spec in package.web_systems.items()
+    }
+
+
+def _core_systems(settings: Settings) -> dict[str, dict[str, Any]]:
     return {
         "e-tjanst": {
             "kind": "api",

@@ -30,7 +30,9 @@ from typing import Any
 
 from caserobot import discovery, outcomes
 from caserobot.cases.base import WorkContext
-from caserobot.exceptions import CaseRobotError, UnexpectedScreen
+from caserobot.cases.writeback import outcome_of, settle, settle_deadline
+from caserobot.exceptions import CaseRobotError, UnexpectedScreen, WriteOutcomeUnknown
+from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.personnummer import InvalidPersonnummer, Personnummer
 
 
@@ -109,6 +111,46 @@ def written(
         written_at=at or datetime.now(UTC),
         recovered=recovered,
     )
+
+
+async def write_decision_once(ctx: WorkContext, p: dict[str, Any], case_id: str) -> ActionWritten:
+    """Write a caseworker's decision (``outcome`` and ``motivering`` of the payload) on the
+    case-system case ``case_id`` once: read back first, settle a lost answer by reading
+    back, refuse to write over someone else's decision. For case types whose decision is
+    an outcome and a text (a case type that decides an amount writes its own)."""
+    session = ctx.session
+
+    def read() -> Any:
+        return session.case(case_id)
+
+    case = await read()
+    if (left := settle_deadline(ctx, "writing")) is not None and not case.decisions:
+        case = await settle(ctx, read, lambda c: bool(c.decisions), left_s=left)
+    outcome, text = p["outcome"], p["motivering"]
+    if case.decisions:
+        last = case.decisions[-1]
+        if outcome_of(last.outcome) == outcome and same_motivering(last.motivering, text):
+            return written(p, case_id, last.diarienummer, recovered=True)
+        raise ActionRefused(
+            f"ärende {case_id} har redan beslutet '{last.outcome}' ({last.diarienummer}) "
+            "i ärendesystemet; handläggarens beslut skrevs inte"
+        )
+    await ctx.mark_step("writing")
+    written_at = datetime.now(UTC)
+    try:
+        after = await session.write_decision(case_id, outcome, text)
+    except WriteOutcomeUnknown:
+        after = await settle(ctx, read, lambda c: bool(c.decisions), left_s=ctx.settle_s)
+        if not after.decisions:
+            raise
+    last = after.decisions[-1] if after.decisions else None
+    if last is None or outcome_of(last.outcome) != outcome or not last.diarienummer:
+        raise UnexpectedScreen(
+            "handläggarens beslut syns inte på ärendet efter sparande",
+            system=SYSTEM,
+            step="verifiering",
+        )
+    return written(p, case_id, last.diarienummer, recovered=False, at=written_at)
 
 
 def same_motivering(shown: str, text: str) -> bool:
