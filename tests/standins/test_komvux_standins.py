@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from standins.sessions import kontroll
 from standins.social import build_social
 from standins.world import World, build_world
 from tests.fixtures.standins import Standins, start_standins, stop_standins
+from tests.utils.komvux_oracle import application_outcome
 
 KOMVUX_SRC = Path(__file__).resolve().parents[2] / "casetypes" / "komvux" / "src"
 ENTRY_POINT = "komvux = caserobot_komvux.standins:PLUGIN"
@@ -375,39 +375,12 @@ def test_applicants_are_adults_with_unique_test_personnummer(kw: KomvuxWorld) ->
     assert forms[True] and forms[False] and not all(a.in_register for a in kw.applicants.values())
 
 
-def outcome(app: dict[str, Any], kw: KomvuxWorld) -> str:
-    """What a robot reading the systems must conclude (case-rules.md section 2)."""
-    a = kw.applicants[pnr.normalize(app["applicant"]["personnummer"])]
-    if (a.person.protected or not a.resident or app["foreign_grades_attached"]
-            or a.person.address.municipality != "0182"):
-        return "refer"
-    results = set()
-    for choice in app["course_choices"]:
-        start, birth = date.fromisoformat(choice["start_date"]), a.person.birth_date
-        adult = start >= date(birth.year + 20, 7, 1)
-        course = COURSES[choice["course_code"]]
-        programme = any(p.completed and p.school_form == "Gymnasieskola"
-                        for p in a.records.programmes)
-        if course.level == "grundlaggande":
-            lacks = not a.records.passed_subject(course.subject)
-            results.add("refer" if not adult else "bifall" if lacks else "avslag")
-        elif not adult and not programme:
-            results.add("refer")
-        elif a.records.passed_step(course.code):  # passed, or one giving the same
-            assert a.records.passed(course.code)  # never only an equivalent course
-            results.add("avslag")
-        else:
-            results.add("bifall" if course.qualifying else "urval")
-    assert len(results) == 1, (app, results)
-    return results.pop()
-
-
 def test_every_clean_application_is_built_for_its_outcome(kw: KomvuxWorld) -> None:
     batch = generate(kw.world, 600, 11)
     assert Counter(c for c, _, _ in batch)["malformed"] == 30
     for category, kind, app in batch:
         if category != "malformed":
-            assert outcome(app, kw) == OUTCOME[category], (kind, app)
+            assert application_outcome(app, kw) == OUTCOME[category], (kind, app)
     for category, kind, app in batch:
         if category == "malformed":
             assert malformed(app, kw), (kind, app)

@@ -3,22 +3,25 @@
 Installed, it is found through the entry point ``caserobot.case_types`` (this distribution's
 pyproject.toml). It holds the rules (:mod:`.rules`, ``config/``) with the outcome
 ``selection`` (eligible, admitted through selection) beside granted and denied, and its
-reason codes (:mod:`.reasons`). The robot is not written yet: ``handler``, ``robot``,
-``demo``, ``caseworker`` and ``screens`` are None (rules only), so the core lists and
-decides Komvux but runs no robot for it. The robot's handler will be
-``caserobot_komvux.handler:KomvuxHandler``. The stand-ins of its legacy systems are the
-subpackage :mod:`.standins` (entry point ``caserobot.standins``).
+reason codes (:mod:`.reasons`), the robot (``robot/``, :mod:`.flow`, :mod:`.handler`) that
+decides each course choice as its own work item (:mod:`.application`), the page objects of
+the school register it reads (:mod:`.school_records`, a web system of its own with seats)
+and the caseworker's write-back (:mod:`.caseworker`). The stand-ins of its legacy systems
+are the subpackage :mod:`.standins` (entry point ``caserobot.standins``).
 """
 
-from caserobot.discovery import CaseTypePackage
+from pathlib import Path
+
+from caserobot.discovery import CaseTypePackage, Demo, WebSystem
 from caserobot_komvux.reasons import KomvuxReason
 from caserobot_komvux.rules import CASE_TYPE
+from caserobot_komvux.school_records import DEFAULTS, NAME
 
 #: What the core finds through the entry point ``caserobot.case_types``.
 PACKAGE = CaseTypePackage(
     name=CASE_TYPE.name,
     rules=CASE_TYPE,
-    handler=None,  # rules only; the robot's "caserobot_komvux.handler:KomvuxHandler" is to come
+    handler="caserobot_komvux.handler:KomvuxHandler",
     profile={
         "label": "Komvux",
         "unit": "Vuxenutbildning",
@@ -31,15 +34,28 @@ PACKAGE = CaseTypePackage(
     },
     application_labels={
         "applicant": "Sökande",
-        "courses": "Sökta kurser",
+        "course_choices": "Sökta kurser",
         "foreign_grades_attached": "Utländska betyg bifogade",
         "free_text": "Övrigt från sökanden",
     },
     reasons=KomvuxReason,
-    robot=None,
-    demo=None,
-    caseworker=None,
-    screens=None,
+    robot=Path(__file__).parent / "robot",
+    demo=Demo(
+        noun="kursval inom Komvux",
+        applications=300,  # Nacka: about 25,000 a year; a few hundred show every path
+        seconds_apart=1100,  # the stand-in e-service spaces them 1–30 minutes apart (930 s)
+        caseworker=("komvux", "Kim Komvuxhandläggare"),
+    ),
+    caseworker="caserobot_komvux.caseworker:write_action",
+    screens=None,  # [U] the canary does not yet watch the school register's screens
+    web_systems={
+        NAME: WebSystem(
+            "caserobot_komvux.school_records:SchoolRecordsSession",
+            DEFAULTS,
+            description="Elevregistret VuxReg (webbgränssnitt, licensbegränsat)",
+        )
+    },
+    work_items="caserobot_komvux.application:course_choices",
 )
 
 __all__ = ["PACKAGE"]

@@ -91,8 +91,9 @@ class KomvuxInput(BaseModel):
     birth_date: Annotated[IsoDate, AfterValidator(_plausible_birth)] = Field(
         description="YYYY-MM-DD, from the personnummer or the population register"
     )
-    registered_municipality: Municipality = Field(
-        description="Where the applicant is folkbokförd (the home municipality)"
+    registered_municipality: Municipality | None = Field(
+        description="Where the applicant is folkbokförd (the home municipality); null only "
+        "when not folkbokförd in Sweden (resident_in_sweden false): no home municipality"
     )
     deciding_municipality: Municipality = Field(
         description="The municipality that received the application and decides it"
@@ -121,6 +122,10 @@ class KomvuxInput(BaseModel):
 
     @model_validator(mode="after")
     def _course_after_birth(self) -> KomvuxInput:
+        if self.registered_municipality is None and self.resident_in_sweden:
+            raise InputError(
+                "registered_municipality", "required when resident_in_sweden is true"
+            )
         if self.course_start < self.birth_date:
             raise InputError(
                 "course_start",

@@ -125,8 +125,11 @@ def _protected_identity(ev: Evaluation, protected_identity: bool) -> Referral | 
 
 @CASE_TYPE.rule("home_municipality", kind="referral")
 def _home_municipality(
-    ev: Evaluation, registered_municipality: str, deciding_municipality: str
+    ev: Evaluation, registered_municipality: str | None, deciding_municipality: str
 ) -> Referral | None:
+    # Not folkbokförd anywhere: no home municipality to compare (residence_assessment refers).
+    if registered_municipality is None:
+        return None
     if _same_municipality(registered_municipality, deciding_municipality):
         return None
     return Referral(

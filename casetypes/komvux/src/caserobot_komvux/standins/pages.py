@@ -136,9 +136,9 @@ CATALOGUE = """{% extends "base" %}{% block innehall %}
 <input type="submit" id="filtrera" value="Visa">
 </form>
 <table id="kurstillfallen" class="rutnat">
-<thead><tr><th>Kurskod</th><th>Kurs</th><th>Nivå</th><th>Poäng</th><th>Anordnarkod</th><th>Anordnare</th><th>Kursstart</th><th>Platser</th></tr></thead>
+<thead><tr><th>Kurskod</th><th>Kurs</th><th>Nivå</th><th>Poäng</th><th>Anordnarkod</th><th>Anordnare</th><th>Kursstart</th><th>Platser</th><th>Ger behörighet</th></tr></thead>
 <tbody>
-{% for o in offerings %}<tr class="{{ loop.cycle('', 'udda') }}"><td class="kurskod">{{ o.course.code }}</td><td>{{ o.course.name }}</td><td data-niva="{{ o.course.level }}">{{ levels[o.course.level] }}</td><td>{{ o.course.points }}</td><td>{{ o.provider.code }}</td><td>{{ o.provider.name }}</td><td>{{ o.start_date }}</td><td class="platser">{{ o.capacity }}</td></tr>
+{% for o in offerings %}<tr class="{{ loop.cycle('', 'udda') }}"><td class="kurskod">{{ o.course.code }}</td><td>{{ o.course.name }}</td><td data-niva="{{ o.course.level }}">{{ levels[o.course.level] }}</td><td>{{ o.course.points }}</td><td>{{ o.provider.code }}</td><td>{{ o.provider.name }}</td><td>{{ o.start_date }}</td><td class="platser">{{ o.capacity }}</td><td class="behorighet" data-behorighet="{{ 'ja' if o.course.qualifying else 'nej' }}">{{ "Ja" if o.course.qualifying else "Nej" }}</td></tr>
 {% endfor %}</tbody>
 </table>
 {% if not offerings %}<p class="info" id="inga-kurser">Inga kurstillfällen matchar sökningen.</p>{% endif %}

@@ -1,0 +1,89 @@
+"""The Komvux robot end to end (issue 8): stand-ins with the Komvux plugin (school register,
+applicants, applications), headless Chromium on two web systems with seats, the SQL queue.
+
+Every course choice is its own work item; each is decided as the stand-ins' own model of
+the applicant says it must be (:mod:`tests.utils.komvux_oracle`), and the case system holds
+exactly one decision for each decided choice, with the words the outcome writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from caserobot.queue import WorkQueue
+from caserobot.rules import decide
+from caserobot_komvux.standins.people import build_komvux
+from standins.world import build_world
+from tests.fixtures.platform import apply_standins_env
+from tests.utils.e2e import decisions_by_application, run_engine
+from tests.utils.komvux_oracle import choice_outcome
+
+pytestmark = pytest.mark.browser
+
+KOMVUX = "komvux"
+OUTCOME = {"bifall": "granted", "avslag": "denied", "urval": "selection"}
+
+
+def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
+    fresh_standins, sqlite_db, monkeypatch
+) -> None:
+    monkeypatch.setenv(
+        "CASEROBOT_WEB_SYSTEMS__ELEVREGISTER__BASE_URL", fresh_standins.url("school_records")
+    )
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    generated = fresh_standins.generate(30, seed=23, malformed_share=0.1, type=KOMVUX)
+    apps = [
+        fresh_standins.http.get(f"{fresh_standins.eservice_url}/api/applications/{i}").json()
+        for i in generated["ids"]
+    ]
+    queue = WorkQueue(sqlite_db.sessions)
+
+    stats = run_engine(settings, queue, case_type=KOMVUX)
+
+    assert stats.application_errors == 0 and not stats.seat_failures
+    items = {i.application_id: i for i in queue.items(case_type=KOMVUX, limit=10_000)}
+    assert all(i.state in ("done", "business_exception") for i in items.values())
+    decisions = {d.application_id: d for d in queue.decisions(case_type=KOMVUX)}
+    ledger = {
+        e["extern_ref"]: e
+        for e in fresh_standins.ledger("case_system")
+        if e["kind"] == "decision" and e.get("arendetyp") == KOMVUX
+    }
+    twice = {ref: n for ref, n in decisions_by_application(fresh_standins).items() if n > 1}
+    assert not twice, f"decisions written more than once: {twice}"
+    assert set(ledger) == set(decisions), "a decision in the case system for each done item"
+
+    world = build_komvux(build_world(1))  # the stand-ins' seed
+    seen: Counter[str] = Counter()
+    for app in apps:
+        choices = app.get("course_choices") or []
+        keys = [f"{app['id']}/{c.get('priority')}" for c in choices if isinstance(c, dict)]
+        if not all(k in items for k in keys) or not keys:  # not split: bad input, one item
+            assert items[app["id"]].state == "business_exception", app["id"]
+            seen["bad input"] += 1
+            continue
+        for choice, key in zip(choices, keys, strict=True):
+            try:
+                expected = choice_outcome(app, choice, world)
+            except KeyError:  # a course in no catalogue: bad input
+                expected = "bad input"
+            item = items[key]
+            seen[expected] += 1
+            if expected in OUTCOME:
+                assert item.state == "done", (key, item.state, item.last_error)
+                d = decisions[key]
+                assert d.outcome == OUTCOME[expected], (key, d.outcome, expected)
+                assert ledger[key]["utfall"] == expected
+                assert "Skolväsendets överklagandenämnd" in ledger[key]["motivering"]
+                again = decide(KOMVUX, d.inputs["rules"], d.as_of)  # the record is complete
+                assert again.outcome == d.outcome
+                assert d.inputs["facts"]["utbildning_i_elevregistret"]["source"].startswith(
+                    "elevregistret"
+                )
+            else:
+                assert item.state == "business_exception", (key, item.state, expected)
+                assert key not in ledger
+    # The sample covers every outcome, and a selection is written as "urval".
+    assert {"bifall", "avslag", "urval", "refer"} <= set(seen), seen
