@@ -84,8 +84,9 @@ class CaseTypePackage:
             (:mod:`caserobot.cases.caseworker`); None: the case type cannot.
         screens: ``"module:attr"`` of the :class:`caserobot.legacy.casesystem.ScreenSet`
             its robot uses, for the UI-drift canary; None: no canary.
-        application_labels: Swedish labels of its application's fields (top-level keys of
-            the e-service's JSON), shown to a caseworker; a field without one shows its key.
+        application_labels: Swedish labels of its application's fields (keys of the
+            e-service's JSON, nested ones too), shown to a caseworker; a field without one
+            shows its key.
         reasons: Its own reason codes (a :class:`caserobot.exceptions.Reason` subclass:
             code and Swedish label), beside the core's ``ReasonCode``.
         robot: The folder of its robot (``robot.yaml`` naming the flow, ``tasks.robot``,

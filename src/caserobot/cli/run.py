@@ -62,9 +62,15 @@ def run_flow(
         counts = queue.counts(manifest.case_type)
         return sum(counts.get(s, 0) - baseline.get(s, 0) for s in TERMINAL)
 
+    def total() -> int | None:
+        """The items to do: ``expected`` applications, or more once the intake has split
+        them into more work items (a case type decided in parts)."""
+        queued = sum(queue.counts(manifest.case_type).values()) - sum(baseline.values())
+        return max(expected or 0, queued) or expected
+
     def poll(progress: Progress, bar: Any) -> None:
         while not done.wait(0.5):
-            progress.update(bar, completed=finished())
+            progress.update(bar, completed=finished(), total=total())
 
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -81,7 +87,7 @@ def run_flow(
         finally:
             done.set()
             watcher.join()
-            progress.update(bar, completed=finished(), total=expected or finished())
+            progress.update(bar, completed=finished(), total=total() or finished())
     if state.is_cancelled():  # a paused robot: the flow says why
         raise CaseRobotError(state.message or f"{robot}: körningen avbröts")
     result: dict[str, Any] = state.result()  # raises what made a failed run fail

@@ -356,12 +356,26 @@ APPLICATION_LABELS = {
 }
 
 
-def _application(detail: ItemDetail) -> list[tuple[str, str]]:
-    """The application's fields under their Swedish labels, as the case type names them."""
+def _application(detail: ItemDetail) -> list[tuple[str, list[str]]]:
+    """The application's fields under their Swedish labels, as the case type names them;
+    a nested value as lines (one per list element, ``label: value`` for an object's fields,
+    labelled by the same table)."""
     packages = discovery.installed()
     own = packages[detail.case_type].application_labels if detail.case_type in packages else {}
     labels = {**APPLICATION_LABELS, **own}
-    return [(labels.get(k, k), _shown(v)) for k, v in detail.application.items()]
+    return [(labels.get(k, k), _lines(v, labels)) for k, v in detail.application.items()]
+
+
+def _lines(value: Any, labels: dict[str, str]) -> list[str]:
+    if isinstance(value, list):
+        return [line for element in value for line in _lines(element, labels)] or ["–"]
+    if isinstance(value, dict):
+        return [", ".join(f"{labels.get(k, k)}: {_flat(v, labels)}" for k, v in value.items())]
+    return [_shown(value)]
+
+
+def _flat(value: Any, labels: dict[str, str]) -> str:
+    return "; ".join(_lines(value, labels)) if isinstance(value, list | dict) else _shown(value)
 
 
 def _shown(value: Any) -> str:
