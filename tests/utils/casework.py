@@ -37,6 +37,7 @@ def refer(
     recommended: str | None = "granted",
     amount: int | None = None,
     legacy_case_id: str | None = "A-1",
+    application_fields: dict[str, Any] | None = None,
 ) -> ExceptionItem:
     """Enqueue, claim and refer one application, as the worker does for a rules referral."""
     application = {
@@ -44,6 +45,7 @@ def refer(
         "type": case_type,
         "submitted_at": submitted_at,
         "applicant": {"personnummer": "19800101-9803", "name": "Anna Test"},
+        **(application_fields or {}),
     }
     item, _ = queue.enqueue(case_type, application_id, {"application": application})
     [claimed] = queue.claim(case_type, "test-robot", lease_seconds=60, limit=1)

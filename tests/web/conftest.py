@@ -36,6 +36,7 @@ USERS = {
     "admin": ("admin", [], "Ada Administratör"),
     "skolskjuts": ("caseworker", ["Skolskjuts"], "Sara Skolskjuts"),
     "fsstod": ("caseworker", ["Försörjningsstöd"], "Fredrik Försörjning"),
+    "vuxen": ("caseworker", ["Vuxenutbildning"], "Vera Vuxenutbildning"),
     "chef": ("manager", [], "Cecilia Chef"),
 }
 
