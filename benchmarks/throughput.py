@@ -1,6 +1,10 @@
 """Throughput of a case robot against the stand-ins with a realistic latency profile.
 
-``--case-type`` picks the robot: skolskjuts (default) or ekonomiskt_bistand.
+``--case-type`` picks the robot: any installed case type with a robot (skolskjuts by
+default, ekonomiskt_bistand, komvux). A case type whose robot also reads a web system of its
+own (Komvux: the school register) has that stand-in on the next port, with the same latency
+and seats, and its pages count in the seat-bound limit (a seat holds one session in each
+and works one item at a time).
 
 Runs the robot's engine three times over the same synthetic applications:
 
@@ -53,6 +57,16 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {"eservice": 8811, "case": 8812, "population": 8813, "route": 8814, "income": 8815}
 API_SYSTEMS = ("eservice", "population", "route", "income")
+FIRST_PLUGIN_PORT = 8816
+
+
+def _web_standins(case_type: str) -> dict[str, tuple[str, int]]:
+    """The case type's own web systems played by stand-ins: stand-in → (setting, port)."""
+    from caserobot import discovery
+
+    systems = discovery.package(case_type).web_systems
+    played = sorted((spec.standin, name) for name, spec in systems.items() if spec.standin)
+    return {standin: (name, FIRST_PLUGIN_PORT + i) for i, (standin, name) in enumerate(played)}
 
 
 def _robot_processes() -> list[psutil.Process]:
@@ -129,13 +143,12 @@ def _listening(port: int) -> bool:
 
 
 def _server_counts(base: dict[str, str]) -> dict[str, int]:
-    """Requests each stand-in served, and the case system's logins and logouts."""
+    """Requests each stand-in served, and each one's logins and logouts."""
     out = {}
     for name, url in base.items():
         stats = httpx.get(f"{url}/_test/stats", timeout=5).json()
         out[name] = stats["requests"]
-        if name == "case":
-            out["case_logins"] = stats.get("login_requests", 0)
+        out[f"{name}_logins"] = stats.get("login_requests", 0)
     return out
 
 
@@ -173,8 +186,9 @@ def _measure(
     cpu_after = _cpu_s()
     cpu_s = sum(v - cpu_before.get(pid, 0.0) for pid, v in cpu_after.items()) - memory.cpu_s
     after = _server_counts(base)
-    logins = after["case_logins"] - before["case_logins"]
-    ui = after["case"] - before["case"] - logins
+    web = [k for k in base if k not in API_SYSTEMS]  # the case system and any of its own
+    logins = sum(after[f"{k}_logins"] - before[f"{k}_logins"] for k in web)
+    ui = sum(after[k] - before[k] for k in web) - logins
     api = sum(after[k] - before[k] for k in API_SYSTEMS)
     d = sorted(stats.durations_ms)
     processing_s = stats.elapsed_s - stats.startup_s
@@ -200,9 +214,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    from caserobot import discovery
+
     ap.add_argument(
         "--case-type",
-        choices=("skolskjuts", "ekonomiskt_bistand"),
+        choices=sorted(n for n, p in discovery.installed().items() if p.robot is not None),
         default="skolskjuts",
         help="the robot to measure",
     )
@@ -219,7 +235,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
-    if busy := [f"{name} {port}" for name, port in PORTS.items() if _listening(port)]:
+    own = _web_standins(args.case_type)
+    ports = PORTS | {standin: port for standin, (_, port) in own.items()}
+    if busy := [f"{name} {port}" for name, port in ports.items() if _listening(port)]:
         sys.exit(
             "throughput.py: something already listens on "
             + ", ".join(busy)
@@ -235,6 +253,11 @@ def main() -> None:
         "CASEROBOT_POPULATION_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['population']}",
         "CASEROBOT_ROUTE_SERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['route']}",
         "CASEROBOT_INCOME_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['income']}",
+        **{
+            f"CASEROBOT_WEB_SYSTEMS__{name.upper()}__{key}": str(value)
+            for name, port in own.values()
+            for key, value in (("BASE_URL", f"http://127.0.0.1:{port}"), ("SEAT_LIMIT", args.seats))
+        },
     }
     os.environ.update(env)
     from caserobot.runtime import apply_isolated_env, start_standins
@@ -248,6 +271,7 @@ def main() -> None:
         "population": settings.population_register.base_url,
         "route": settings.route_service.base_url,
         "income": settings.income_register.base_url,
+        **{standin: f"http://127.0.0.1:{port}" for standin, (_, port) in own.items()},
     }
     standins = start_standins(
         settings,

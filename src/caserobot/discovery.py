@@ -61,6 +61,9 @@ class WebSystem:
     session: str
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""  # shown to administrators, e.g. "Elevregistret (webbgränssnitt)"
+    #: The stand-in system (``standins serve``) that plays it on one machine: the demo and
+    #: the benchmark point the settings at it.
+    standin: str = ""
 
 
 @dataclass(frozen=True)

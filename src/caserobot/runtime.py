@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from caserobot import discovery
 from caserobot.exceptions import ApplicationException
 from caserobot.settings import Settings
 
@@ -125,6 +126,7 @@ def start_standins(
     if is_healthy(health):
         return None
     port = lambda url: url.rsplit(":", 1)[-1].split("/")[0]  # noqa: E731
+    own = played_web_systems(settings)
     cmd = [
         sys.executable,
         "-m",
@@ -146,6 +148,7 @@ def start_standins(
         str(ui_latency_ms),
         "--api-latency-ms",
         str(api_latency_ms),
+        *(arg for standin, url in own.items() for arg in ("--port", f"{standin}={port(url)}")),
         *(extra or []),
     ]
     proc = ManagedProcess("standins", cmd, settings.var_dir / "logs").start()
@@ -155,9 +158,21 @@ def start_standins(
         settings.population_register.base_url,
         settings.route_service.base_url,
         settings.income_register.base_url,
+        *own.values(),
     ):
         proc.wait_healthy(f"{base}/_test/health", 10)
     return proc
+
+
+def played_web_systems(settings: Settings) -> dict[str, str]:
+    """The installed case types' own web systems that a stand-in plays: stand-in → the
+    base URL the settings give the system (the stand-in is started there)."""
+    return {
+        spec.standin: settings.web_system(name, spec.defaults).base_url
+        for package in discovery.installed().values()
+        for name, spec in package.web_systems.items()
+        if spec.standin
+    }
 
 
 class PrefectServer(ManagedProcess):
