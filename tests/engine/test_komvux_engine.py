@@ -29,9 +29,6 @@ OUTCOME = {"bifall": "granted", "avslag": "denied", "urval": "selection"}
 def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
     fresh_standins, sqlite_db, monkeypatch
 ) -> None:
-    monkeypatch.setenv(
-        "CASEROBOT_WEB_SYSTEMS__ELEVREGISTER__BASE_URL", fresh_standins.url("school_records")
-    )
     settings = apply_standins_env(fresh_standins, monkeypatch)
     generated = fresh_standins.generate(30, seed=23, malformed_share=0.1, type=KOMVUX)
     apps = [

@@ -64,6 +64,7 @@ PACKAGE = CaseTypePackage(
             "caserobot_komvux.school_records:SchoolRecordsSession",
             DEFAULTS,
             description="Elevregistret VuxReg (webbgränssnitt, licensbegränsat)",
+            standin="school_records",
         )
     },
     work_items="caserobot_komvux.application:course_choices",
