@@ -226,16 +226,17 @@ def test_the_example_input_is_decided() -> None:
 def test_the_installed_package() -> None:
     package = discovery.package("komvux")
     assert package.rules is get_case_type("komvux")
-    assert (package.handler, package.robot, package.demo) == (None, None, None)
-    assert (package.caseworker, package.screens) == (None, None)
+    # The robot's parts resolve (the discovery tests import each of them).
+    assert package.handler == "caserobot_komvux.handler:KomvuxHandler"
+    assert package.robot is not None and (package.robot / "tasks.robot").is_file()
+    assert package.demo is not None and package.caseworker and package.screens
+    assert set(package.web_systems) == {"elevregister"}
+    assert package.work_items == "caserobot_komvux.application:course_choices"
     assert not package.decides_amount
     assert package.reasons is KomvuxReason
-    assert set(package.application_labels) == {
-        "applicant",
-        "courses",
-        "foreign_grades_attached",
-        "free_text",
-    }
+    assert {"applicant", "course_choices", "foreign_grades_attached", "free_text"} <= set(
+        package.application_labels
+    )
     profile = case_types.case_type("komvux")
     assert (profile.label, profile.unit) == ("Komvux", "Vuxenutbildning")
     assert profile.sla_days > 0 and profile.manual_minutes > 0

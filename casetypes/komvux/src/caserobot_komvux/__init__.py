@@ -58,7 +58,7 @@ PACKAGE = CaseTypePackage(
         caseworker=("komvux", "Kim Komvuxhandläggare"),
     ),
     caseworker="caserobot_komvux.caseworker:write_action",
-    screens=None,  # [U] the canary does not yet watch the school register's screens
+    screens="caserobot_komvux.screens:SCREEN_SET",
     web_systems={
         NAME: WebSystem(
             "caserobot_komvux.school_records:SchoolRecordsSession",
