@@ -97,6 +97,9 @@ class CaseTypePackage:
         demo: How ``caserobot demo`` runs it.
         web_systems: Legacy web UIs only it uses, by name; its handler asks a seat for one
             with ``await ctx.web(name)`` (opened on first use, one session per seat).
+        report_by: Headings of the run report's breakdowns (Swedish) → where each item's
+            payload holds the value, as a dotted path (``"part.provider_name"``); the
+            report counts each value's outcomes.
         work_items: ``"module:function"`` splitting one application into the parts decided
             one by one (Komvux: each course choice), ``fn(application) -> [(key, part)]``;
             each part is its own work item ``<application id>/<key>`` with ``part`` in its
@@ -116,6 +119,7 @@ class CaseTypePackage:
     demo: Demo | None = None
     web_systems: dict[str, WebSystem] = field(default_factory=dict)
     work_items: str | None = None
+    report_by: dict[str, str] = field(default_factory=dict)
 
     def new_handler(self) -> Any:
         """A fresh handler for one robot run; ConfigurationError for a rules-only one."""

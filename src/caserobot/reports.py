@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from caserobot import outcomes
+from caserobot import discovery, outcomes
 from caserobot.db import utcnow
 from caserobot.db.models import DecisionRow, ExceptionItemRow, RunRow, WorkItemRow
 from caserobot.excel import table as _table
@@ -46,6 +46,8 @@ class CaseLine:
     attempts: int
     duration_ms: int | None
     amount_paid: int | None = None  # kr, the payment order read back from the case system
+    #: The case type's breakdowns (:attr:`CaseTypePackage.report_by`): heading → value.
+    dimensions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +57,14 @@ class RunReport:
     started_at: str
     finished_at: str
     cases: list[CaseLine] = field(default_factory=list)
+    breakdowns: tuple[str, ...] = ()  # headings of the case type's breakdowns
+
+    def breakdown(self, heading: str) -> list[tuple[str, Counter[str]]]:
+        """Each value of a breakdown with its outcomes, most items first."""
+        by_value: dict[str, Counter[str]] = {}
+        for c in self.cases:
+            by_value.setdefault(c.dimensions.get(heading, "–"), Counter())[c.outcome] += 1
+        return sorted(by_value.items(), key=lambda kv: (-kv[1].total(), kv[0]))
 
     def outcome_labels(self) -> dict[str, str]:
         """Report lines: the core's decisions, any other decision of this run, the rest."""
@@ -119,9 +129,44 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
             # a report made at the end of a run (the flow's last task) is made "now"
             finished_at=_iso(run.finished_at or utcnow()),
         )
+        types = {item.case_type for item, _, _ in rows}
+        report_by = _report_by(types.pop()) if len(types) == 1 else {}
+        report.breakdowns = tuple(report_by)
         for item, decision, exc in rows:
-            report.cases.append(_case_line(item, decision, exc))
+            line = _case_line(item, decision, exc)
+            line.dimensions = {h: _at(item.payload, path) for h, path in report_by.items()}
+            report.cases.append(line)
     return report
+
+
+def _report_by(case_type: str) -> dict[str, str]:
+    package = discovery.installed().get(case_type)
+    return dict(package.report_by) if package is not None else {}
+
+
+def _at(payload: Any, path: str) -> str:
+    """The value at a dotted path of a payload, as text ("–" when there is none)."""
+    value = payload
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return "–" if value is None or isinstance(value, dict | list) else str(value)
+
+
+def breakdown_row(value: str, counts: Counter[str]) -> list[Any]:
+    """``value``, items, decided automatically, to a caseworker, bad input, share."""
+    total = counts.total()
+    decided = sum(n for k, n in counts.items() if outcomes.automated(k))
+    return [
+        value,
+        total,
+        decided,
+        counts["referred"],
+        counts["business_exception"],
+        round(decided / total, 3) if total else 0.0,
+    ]
+
+
+BREAKDOWN_COLUMNS = ("Ärenden", "Autom.", "Handläggare", "Felaktiga", "Andel")
 
 
 def _case_line(
@@ -211,6 +256,16 @@ def write_excel(report: RunReport, path: Path) -> Path:
         ws.append(["Medelbelopp per hushåll (kr)", round(s["amount_paid_kr"] / s["payments"])])
         ws.cell(ws.max_row, 2).number_format = "# ##0"
 
+    for heading in report.breakdowns:
+        wd = wb.create_sheet(f"Per {heading.lower()}"[:31])
+        _table(
+            wd,
+            [heading, *BREAKDOWN_COLUMNS],
+            [breakdown_row(v, n) for v, n in report.breakdown(heading)],
+        )
+        for row in range(2, wd.max_row + 1):
+            wd.cell(row, len(BREAKDOWN_COLUMNS) + 1).number_format = "0.0%"
+
     wr = wb.create_sheet("Undantag per orsak")
     _table(
         wr,
@@ -271,6 +326,15 @@ def print_summary(report: RunReport, console: Console | None = None) -> None:
         for reason, n in s["exceptions_by_reason"].items():
             r.add_row(reason_label(reason), reason, str(n))
         console.print(r)
+    for heading in report.breakdowns:
+        b = Table(title=f"Per {heading.lower()}", title_justify="left")
+        b.add_column(heading, no_wrap=True, overflow="ellipsis", max_width=21)
+        for column in BREAKDOWN_COLUMNS:
+            b.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+        for value, counts in report.breakdown(heading):
+            row = breakdown_row(value, counts)
+            b.add_row(*(str(x) for x in row[:-1]), f"{row[-1]:.0%}")
+        console.print(b)
     if s["payments"]:
         console.print(
             f"Utbetalningar beställda: {s['payments']}, totalt {kronor(s['amount_paid_kr'])} "
