@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from openpyxl import load_workbook
 
+from caserobot import registry
 from caserobot.queue import WorkQueue
+from caserobot.reports import build_run_report, write_excel
 from caserobot.rules import decide
 from caserobot_komvux.standins.people import build_komvux
 from standins.world import build_world
@@ -27,7 +30,7 @@ OUTCOME = {"bifall": "granted", "avslag": "denied", "urval": "selection"}
 
 
 def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
-    fresh_standins, sqlite_db, monkeypatch
+    fresh_standins, sqlite_db, monkeypatch, tmp_path
 ) -> None:
     settings = apply_standins_env(fresh_standins, monkeypatch)
     generated = fresh_standins.generate(30, seed=23, malformed_share=0.1, type=KOMVUX)
@@ -36,8 +39,18 @@ def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
         for i in generated["ids"]
     ]
     queue = WorkQueue(sqlite_db.sessions)
+    registry.register_robot(
+        sqlite_db.sessions,
+        name=KOMVUX,
+        version="1",
+        owner="test",
+        case_type=KOMVUX,
+        legacy_systems=[],
+        description="",
+    )
+    run = registry.start_run(sqlite_db.sessions, KOMVUX, trigger="test")
 
-    stats = run_engine(settings, queue, case_type=KOMVUX)
+    stats = run_engine(settings, queue, case_type=KOMVUX, run_id=run.id)
 
     assert stats.application_errors == 0 and not stats.seat_failures
     items = {i.application_id: i for i in queue.items(case_type=KOMVUX, limit=10_000)}
@@ -84,3 +97,14 @@ def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
                 assert key not in ledger
     # The sample covers every outcome, and a selection is written as "urval".
     assert {"bifall", "avslag", "urval", "refer"} <= set(seen), seen
+
+    # The run report breaks Komvux down per provider and per level (the package says how).
+    report = build_run_report(sqlite_db.sessions, run.id)
+    assert report.breakdowns == ("Anordnare", "Nivå")
+    levels = Counter((i.payload.get("part") or {}).get("level", "–") for i in items.values())
+    assert {v: n.total() for v, n in report.breakdown("Nivå")} == dict(levels)
+    providers = dict(report.breakdown("Anordnare"))
+    assert sum(n.total() for n in providers.values()) == len(items)
+    assert sum(n["selection"] for n in providers.values()) == seen["urval"]
+    workbook = load_workbook(write_excel(report, tmp_path / "komvux.xlsx"))
+    assert {"Per anordnare", "Per nivå"} <= set(workbook.sheetnames)

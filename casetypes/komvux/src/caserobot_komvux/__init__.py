@@ -68,6 +68,7 @@ PACKAGE = CaseTypePackage(
         )
     },
     work_items="caserobot_komvux.application:course_choices",
+    report_by={"Anordnare": "part.provider_name", "Nivå": "part.level"},
 )
 
 __all__ = ["PACKAGE"]
