@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from caserobot import excel
+from caserobot import discovery, excel
 from caserobot.case_types import load_case_types
 from caserobot.casework import submitted_at as payload_submitted_at
 from caserobot.db import read_session, utcnow
@@ -78,6 +79,21 @@ class ReasonCount(_Model):
     count: int
 
 
+class BreakdownRow(_Model):
+    value: str
+    applications: int
+    automated: int
+    to_caseworker: int  # referred by rule or bad input
+    automation_share: float
+
+
+class Breakdown(_Model):
+    """One of the case type's breakdowns (its package's ``report_by``), e.g. per provider."""
+
+    heading: str
+    rows: list[BreakdownRow]
+
+
 class LeadTimes(_Model):
     """Hours from submission to decision for one robot (or :data:`ALL`); p90 by nearest rank."""
 
@@ -106,6 +122,11 @@ class DashboardMetrics(_Model):
     other_decisions: list[ReasonCount] = Field(
         default_factory=list,
         description="Automated decisions with an outcome a case type declares (code, label)",
+    )
+    breakdowns: list[Breakdown] = Field(
+        default_factory=list,
+        description="The case type's breakdowns (one case type selected and its package "
+        "declaring report_by)",
     )
     referred: int
     bad_applications: int
@@ -164,7 +185,8 @@ def metrics(
                 raise InputError("robot", f"roboten {robot!r} finns inte")
             case_type = robots[robot]
         # Core rows straight from the connection: no ORM bookkeeping for 25 000 rows
-        rows = session.connection().execute(_query(start, end, case_type)).all()
+        dims = _report_by(case_type)
+        rows = session.connection().execute(_query(start, end, case_type, dims)).all()
     names = _robot_names(robots)
     types = load_case_types()
     first, after = _utc_midnight(start), _utc_midnight(end + timedelta(days=1))
@@ -175,6 +197,7 @@ def metrics(
     day_list = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     midnights = [_utc_midnight(d) for d in day_list]  # the day of a time, by bisection
     days = [[0, 0] for _ in day_list]
+    per_dim: dict[str, dict[str, Counter[str]]] = {h: defaultdict(Counter) for h in dims}
     breached_decided = breached_open = by_hand = 0
     hours_saved, payments = 0.0, []
     for row in rows:
@@ -184,6 +207,8 @@ def metrics(
         config = types.get(row.case_type)
         outcome, decided_at, by_caseworker = _outcome(row)
         outcomes[outcome] += 1
+        for i, heading in enumerate(dims):
+            per_dim[heading][getattr(row, f"dim_{i}") or "–"][outcome] += 1
         by_hand += by_caseworker
         day = days[bisect_right(midnights, submitted) - 1]
         day[0] += 1
@@ -229,6 +254,7 @@ def metrics(
         granted=outcomes["granted"],
         denied=outcomes["denied"],
         other_decisions=others,
+        breakdowns=[_breakdown(h, per_dim[h]) for h in dims],
         referred=outcomes["referred"],
         bad_applications=outcomes["bad_application"],
         application_errors=outcomes["application_error"],
@@ -255,7 +281,31 @@ def metrics(
     )
 
 
-def _query(start: date, end: date, case_type: str | None):  # type: ignore[no-untyped-def]
+def _report_by(case_type: str | None) -> dict[str, str]:
+    package = discovery.installed().get(case_type) if case_type else None
+    return dict(package.report_by) if package is not None else {}
+
+
+def _breakdown(heading: str, by_value: dict[str, Counter[str]]) -> Breakdown:
+    rows = []
+    for value, counts in sorted(by_value.items(), key=lambda kv: (-kv[1].total(), kv[0])):
+        total = counts.total()
+        automated = sum(n for code, n in counts.items() if is_decision(code))
+        rows.append(
+            BreakdownRow(
+                value=value,
+                applications=total,
+                automated=automated,
+                to_caseworker=counts["referred"] + counts["bad_application"],
+                automation_share=round(automated / total, 4) if total else 0.0,
+            )
+        )
+    return Breakdown(heading=heading, rows=rows)
+
+
+def _query(  # type: ignore[no-untyped-def]
+    start: date, end: date, case_type: str | None, dims: dict[str, str] | None = None
+):
     written = (
         select(
             CaseworkerActionRow.exception_item_id.label("exception_item_id"),
@@ -283,6 +333,10 @@ def _query(start: date, end: date, case_type: str | None):  # type: ignore[no-un
             E.recommended_outcome,
             E.due_at,
             written.c.written_at.label("caseworker_written_at"),
+            *(
+                _at(W.payload, path).label(f"dim_{i}")
+                for i, path in enumerate((dims or {}).values())
+            ),
         )
         .outerjoin(D, D.work_item_id == W.id)
         .outerjoin(E, E.work_item_id == W.id)
@@ -294,6 +348,13 @@ def _query(start: date, end: date, case_type: str | None):  # type: ignore[no-un
         )
     )
     return query.where(W.case_type == case_type) if case_type else query
+
+
+def _at(column: Any, path: str) -> Any:
+    """The JSON value at a dotted path of a JSON column, as text."""
+    for key in path.split("."):
+        column = column[key]
+    return column.as_string()
 
 
 def _outcome(row) -> tuple[str, datetime | None, bool]:  # type: ignore[no-untyped-def]
