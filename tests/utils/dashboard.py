@@ -43,10 +43,14 @@ def _take(
     submitted: datetime,
     case_type: str = "skolskjuts",
     claimed_at: datetime | None = None,
+    part: dict[str, Any] | None = None,
 ) -> int:
     clock.now = submitted + timedelta(hours=1)  # queued an hour after submission
     application = _application(app_id, case_type, submitted)
-    item, _ = queue.enqueue(case_type, app_id, {"application": application})
+    payload: dict[str, Any] = {"application": application}
+    if part is not None:
+        payload["part"] = part  # an application decided in parts (Komvux: a course choice)
+    item, _ = queue.enqueue(case_type, app_id, payload)
     clock.now = claimed_at or clock.now
     [claimed] = queue.claim(case_type, OWNER, lease_seconds=3600)
     assert claimed.id == item.id
