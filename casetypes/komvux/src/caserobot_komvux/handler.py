@@ -45,13 +45,16 @@ class KomvuxHandler:
         pnr = app.applicant.personnummer
         facts.add("ansökan", _summary(app, choice), SRC_APP)
 
-        # The population register (no seat) and the school register (its own seat) side by
-        # side; the case only once the course choice is known to be a real one.
-        person, (card, qualifying) = await ctx.gather(
+        # First the catalogue: a course choice that is not a real course start is bad input,
+        # and no case is made for it. Then the population register (no seat), the school
+        # register (this seat's session there) and the case system (this seat) side by side.
+        register: SchoolRecordsSession = await ctx.web(NAME)
+        qualifying = await self._course_start(register, choice, facts)
+        person, card, case = await ctx.gather(
             ctx.systems["population"].person(pnr),
-            self._school_register(ctx, pnr, choice, facts),
+            self._records(register, pnr, facts),
+            find_or_create_case(ctx, pnr, CASE_TYPE, ctx.application_id),
         )
-        case = await find_or_create_case(ctx, pnr, CASE_TYPE, ctx.application_id)
         facts.add("ärende", case.case_id, SRC_CASE)
         facts.add("folkbokföringskommun", person.municipality or None, SRC_POP)
         facts.add("folkbokförd_i_sverige", person.registered, SRC_POP)
@@ -91,12 +94,15 @@ class KomvuxHandler:
         }
 
     @staticmethod
-    async def _school_register(
-        ctx: WorkContext, pnr: str, choice: CourseChoice, facts: Facts
-    ) -> tuple[PersonCard | None, bool]:
-        """The applicant's record and the course start, read on this seat's session in the
-        school register (one screen at a time, as a seat answers)."""
-        register: SchoolRecordsSession = await ctx.web(NAME)
+    async def _course_start(
+        register: SchoolRecordsSession, choice: CourseChoice, facts: Facts
+    ) -> bool:
+        """The course start in the catalogue; whether the course counts towards eligibility.
+
+        Raises:
+            BusinessException: the provider gives no such course on that day, or at
+                another level than the application says.
+        """
         offerings = await register.offerings(choice.course_code, choice.provider_code)
         offering = on_day(offerings, choice.start_date)
         if offering is None:
@@ -124,6 +130,11 @@ class KomvuxHandler:
             },
             SRC_REG,
         )
+        return offering.qualifying
+
+    @staticmethod
+    async def _records(register: SchoolRecordsSession, pnr: str, facts: Facts) -> PersonCard | None:
+        """The applicant's programmes and grades (None: not in the register)."""
         card = await register.person(pnr)
         facts.add(
             "utbildning_i_elevregistret",
@@ -144,7 +155,7 @@ class KomvuxHandler:
             },
             SRC_REG,
         )
-        return card, offering.qualifying
+        return card
 
 
 def _summary(app: KomvuxApplication, choice: CourseChoice) -> dict[str, object]:
