@@ -101,7 +101,7 @@ class CaseTypePackage:
             payload holds the value, as a dotted path (``"part.provider_name"``); the
             report counts each value's outcomes.
         work_items: ``"module:function"`` splitting one application into the parts decided
-            one by one (Komvux: each course choice), ``fn(application) -> [(key, part)]``;
+            one by one (say, each course choice), ``fn(application) -> [(key, part)]``;
             each part is its own work item ``<application id>/<key>`` with ``part`` in its
             payload (see :mod:`caserobot.intake`). None: one item per application.
     """

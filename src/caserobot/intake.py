@@ -4,7 +4,7 @@ An application is marked received in the e-service only after its work item is c
 so a crash in between loses nothing: the next intake lists it again and the idempotency key
 makes the second enqueue a no-op.
 
-A case type that decides an application in parts (Komvux: course by course) splits it
+A case type that decides an application in parts (say, course by course) splits it
 (:attr:`caserobot.discovery.CaseTypePackage.work_items`): each part becomes its own item,
 ``<application id>/<key>``, all of an application's items in the same transaction. An
 application the split finds nothing in (no course choices: bad input) stays one item, so

@@ -3,7 +3,7 @@
 Every case type can grant (``granted``) or refuse (``denied``) and can hand a case to a
 person (``refer``, not an outcome of its own here: a referral carries the outcome the rules
 recommend). A case type whose law knows another answer declares it on its
-:class:`caserobot.rules.CaseType` (Komvux: ``selection``, eligible but admitted through
+:class:`caserobot.rules.CaseType` (say, ``selection``: eligible but admitted through
 selection), with the words the platform shows, writes into the motivering and into the case
 system's decision form, and reads back from it. Nothing in the core names such an outcome;
 it looks the words up here.

@@ -8,8 +8,8 @@ What a system's screens look like is its subclass's: :meth:`WebSession.check_scr
 screen that says "no free seat" or "log in again") and :meth:`WebSession.logged_in_as`.
 
 The case system (:class:`caserobot.legacy.casesystem.CaseSystemSession`) is one such
-system; a case type brings its own for a system only it uses (Komvux: the school
-records), with the settings of :class:`caserobot.settings.WebSystemSettings`.
+system; a case type brings its own for a system only it uses (say, a school register),
+with the settings of :class:`caserobot.settings.WebSystemSettings`.
 """
 
 from __future__ import annotations
