@@ -185,7 +185,7 @@ def metrics(
                 raise InputError("robot", f"roboten {robot!r} finns inte")
             case_type = robots[robot]
         # Core rows straight from the connection: no ORM bookkeeping for 25 000 rows
-        dims = _report_by(case_type)
+        dims = discovery.report_by(case_type)
         rows = session.connection().execute(_query(start, end, case_type, dims)).all()
     names = _robot_names(robots)
     types = load_case_types()
@@ -279,11 +279,6 @@ def metrics(
             for d, (a, n) in zip(day_list, days, strict=True)
         ],
     )
-
-
-def _report_by(case_type: str | None) -> dict[str, str]:
-    package = discovery.installed().get(case_type) if case_type else None
-    return dict(package.report_by) if package is not None else {}
 
 
 def _breakdown(heading: str, by_value: dict[str, Counter[str]]) -> Breakdown:

@@ -186,6 +186,12 @@ def installed() -> dict[str, CaseTypePackage]:
     return found
 
 
+def report_by(case_type: str | None) -> dict[str, str]:
+    """The breakdowns of an installed case type (empty for none or an unknown one)."""
+    found = installed().get(case_type) if case_type else None
+    return dict(found.report_by) if found is not None else {}
+
+
 def package(name: str) -> CaseTypePackage:
     """One installed case type. Raises InputError (field ``case_type``) if none is."""
     packages = installed()

@@ -130,18 +130,13 @@ def build_run_report(sessions: sessionmaker[Session], run_id: int) -> RunReport:
             finished_at=_iso(run.finished_at or utcnow()),
         )
         types = {item.case_type for item, _, _ in rows}
-        report_by = _report_by(types.pop()) if len(types) == 1 else {}
+        report_by = discovery.report_by(types.pop()) if len(types) == 1 else {}
         report.breakdowns = tuple(report_by)
         for item, decision, exc in rows:
             line = _case_line(item, decision, exc)
             line.dimensions = {h: _at(item.payload, path) for h, path in report_by.items()}
             report.cases.append(line)
     return report
-
-
-def _report_by(case_type: str) -> dict[str, str]:
-    package = discovery.installed().get(case_type)
-    return dict(package.report_by) if package is not None else {}
 
 
 def _at(payload: Any, path: str) -> str:

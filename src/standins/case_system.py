@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common, now
 from standins.plugins import CaseType, PluginSet, installed
-from standins.sessions import Session, SessionStore, kontroll
+from standins.sessions import Session, SessionStore, install_session_routes, kontroll
 from standins.social import build_social
 from standins.world import World, grade_label
 
@@ -244,21 +244,7 @@ def create_app(world: World, tuning: Tuning | None = None,
         response.delete_cookie(COOKIE)
         return response
 
-    @app.get("/_test/sessions")
-    async def sessions_info() -> dict[str, Any]:
-        store = state.sessions()
-        store.purge()
-        return {"seats": store.seats, "active": len(store.sessions),
-                "users": sorted(s.username for s in store.sessions.values()),
-                "taken_by_others": store.taken,
-                "free": max(0, store.seats - store.taken - len(store.sessions))}
-
-    @app.post("/_test/expire-sessions")
-    async def expire_sessions() -> dict[str, Any]:
-        """End every session now: the next request of each gets the login redirect."""
-        n = state.sessions().expire_all()
-        state.count("session_expiry", n)
-        return {"expired": n}
+    install_session_routes(app, state)
 
     case_social.install(app, state, session_of)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 KONTROLL_SALT = "ks4-beslut"
 """Shared with static/beslut.js, which computes the same value in the browser."""
@@ -138,3 +139,24 @@ class SessionStore:
     def clear(self) -> None:
         self.sessions.clear()
         self.tokens.clear()
+
+
+def install_session_routes(app: Any, state: Any) -> None:
+    """``GET /_test/sessions`` and ``POST /_test/expire-sessions`` on a system with seats
+    (``state.sessions()`` its :class:`SessionStore`)."""
+
+    @app.get("/_test/sessions")
+    async def sessions_info() -> dict[str, Any]:
+        store = state.sessions()
+        store.purge()
+        return {"seats": store.seats, "active": len(store.sessions),
+                "users": sorted(s.username for s in store.sessions.values()),
+                "taken_by_others": store.taken,
+                "free": max(0, store.seats - store.taken - len(store.sessions))}
+
+    @app.post("/_test/expire-sessions")
+    async def expire_sessions() -> dict[str, Any]:
+        """End every session now: the next request of each gets the login redirect."""
+        n = state.sessions().expire_all()
+        state.count("session_expiry", n)
+        return {"expired": n}

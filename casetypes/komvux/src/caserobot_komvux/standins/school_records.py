@@ -23,7 +23,7 @@ from caserobot_komvux.standins.people import Applicant, KomvuxWorld, build_komvu
 from caserobot_komvux.standins.records import DIPLOMAS
 from standins import pnr
 from standins.common import StandIn, Tuning, install_common
-from standins.sessions import Session, SessionStore
+from standins.sessions import Session, SessionStore, install_session_routes
 from standins.world import World
 
 NAME = "school_records"
@@ -106,20 +106,7 @@ def create_app(world: World, tuning: Tuning | None = None) -> FastAPI:
         applicant = komvux.applicants.get(pnr.normalize(number))
         return applicant if applicant is not None and applicant.in_register else None
 
-    @app.get("/_test/sessions")
-    async def sessions_info() -> dict[str, Any]:
-        store = state.sessions()
-        store.purge()
-        return {"seats": store.seats, "active": len(store.sessions),
-                "users": sorted(s.username for s in store.sessions.values()),
-                "taken_by_others": store.taken,
-                "free": max(0, store.seats - store.taken - len(store.sessions))}
-
-    @app.post("/_test/expire-sessions")
-    async def expire_sessions() -> dict[str, Any]:
-        n = state.sessions().expire_all()
-        state.count("session_expiry", n)
-        return {"expired": n}
+    install_session_routes(app, state)
 
     @app.get("/_test/catalogue")
     async def catalogue_json() -> dict[str, Any]:
