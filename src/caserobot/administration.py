@@ -7,6 +7,7 @@ web UI (pages and ``/api``) calls these; they never reach into the web layer.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,6 +34,8 @@ Sessions = sessionmaker[Session]
 
 #: Robot Framework's output files of a run that the administrator may open.
 RUN_FILES = ("log.html", "report.html", "output.xml")
+#: The parts log.html loads (``--splitlog``) and the screens of failed items it shows.
+RUN_PARTS = re.compile(r"log-\d{1,7}\.js|skarm-\d{1,12}-\d{1,4}-[a-z-]{1,20}\.png")
 
 
 def parse_opening_hours(text: str) -> str | None:
@@ -152,12 +155,13 @@ def retry_failed(sessions: Sessions, run_id: int, *, actor: str, client: str | N
 
 
 def run_file(sessions: Sessions, run_id: int, filename: str) -> Path | None:
-    """The path of one of :data:`RUN_FILES` in the run's output directory, if it exists.
+    """The path of one of :data:`RUN_FILES` (or :data:`RUN_PARTS`) in the run's output
+    directory, if it exists.
 
-    Only the names in :data:`RUN_FILES` are served, and only from the directory the registry
+    Only those names are served, and only from the directory the registry
     holds for the run, so no other file can be reached.
     """
-    if filename not in RUN_FILES:
+    if filename not in RUN_FILES and not RUN_PARTS.fullmatch(filename):
         return None
     run = registry.get_run(sessions, run_id)
     if run is None or not run.output_dir:

@@ -121,13 +121,31 @@ class CaseTypePackage:
     work_items: str | None = None
     report_by: dict[str, str] = field(default_factory=dict)
 
-    def new_handler(self) -> Any:
-        """A fresh handler for one robot run; ConfigurationError for a rules-only one."""
+    def new_handler(self, tasks: Path | None = None, keyword: str | None = None) -> Any:
+        """A fresh handler for one robot run; ConfigurationError for a rules-only one.
+
+        A handler that is a :class:`caserobot.process.ItemProcess` runs the process its
+        robot's ``tasks.robot`` declares (``tasks``: another suite file, ``keyword``: the
+        process keyword in it; by default the one the suite's task names).
+        """
         if self.handler is None:
             raise ConfigurationError(
                 f"ärendetypen {self.name}", "har bara regler ännu; ingen robot kan köra den"
             )
-        return self._import(self.handler, "handläggaren")()
+        cls = self._import(self.handler, "handläggaren")
+        from caserobot import process
+
+        if isinstance(cls, type) and issubclass(cls, process.ItemProcess):
+            if tasks is None:
+                if self.robot is None:
+                    raise ConfigurationError(
+                        f"ärendetypen {self.name}", "har en process men ingen robot (tasks.robot)"
+                    )
+                from caserobot.robots import read_manifest
+
+                tasks = read_manifest(self.robot).tasks_path
+            return process.ProcessHandler(cls, process.load(tasks, cls, keyword))
+        return cls()
 
     def caseworker_writer(self) -> Any | None:
         """``async write(ctx, payload) -> ActionWritten``, or None."""

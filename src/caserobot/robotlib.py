@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from robot.api import Failure, logger
@@ -17,6 +18,7 @@ from robot.api.deco import keyword, library
 from caserobot import credentials, logs
 from caserobot.exceptions import CaseRobotError
 from caserobot.personnummer import mask
+from caserobot.robotlog import JOURNAL, Journal
 from caserobot.settings import get_settings
 
 
@@ -46,8 +48,16 @@ class CaseRobot:
         mode: str = "fast",
         run_id: int | None = None,
         as_of: str | None = None,
+        process: str | None = None,
     ) -> dict[str, Any]:
         """Claims and processes work items of ``case_type`` until none are left.
+
+        Each item goes through ``process``, a user keyword of this suite whose body is the
+        case type's steps in order (see the case type's ``tasks.robot``). The engine runs it
+        for many items at once, one per seat, and logs every item as a task of its own in
+        the child suite ``Ärenden`` (its steps, their times, the facts, the outcome, and the
+        screens of a failure), added to output.xml by the listener
+        ``caserobot.robotlog.WorkItemLog``.
 
         Args:
             case_type: An installed case type (``caserobot case-types``).
@@ -56,6 +66,8 @@ class CaseRobot:
                 only forms that need JavaScript; ``classic`` renders every screen.
             run_id: The registry run these items are processed in.
             as_of: Decision date ``YYYY-MM-DD`` (default: today).
+            process: The user keyword that is the process (default: the one the case
+                type's own robot names).
 
         Returns:
             A dictionary of counts (``decided``, ``referred``, ``business_exceptions``,
@@ -74,6 +86,8 @@ class CaseRobot:
                 logger.console(line)
             logger.info(line)
 
+        output_dir, suite_source = _robot_paths()
+        journal = Journal(output_dir / JOURNAL) if output_dir is not None else None
         try:
             queue = WorkQueue(init_db(self._settings).sessions)
             worker = RobotWorker(
@@ -85,10 +99,17 @@ class CaseRobot:
                 run_id=int(run_id) if run_id not in (None, "", "None") else None,
                 as_of=date.fromisoformat(as_of) if as_of else None,
                 progress=progress,
+                tasks=suite_source if process else None,
+                process_keyword=process or None,
+                journal=journal,
+                screenshots=output_dir,
             )
             stats = asyncio.run(worker.run()).as_dict()
         except CaseRobotError as exc:
             raise Failure(str(exc)) from None
+        finally:
+            if journal is not None:
+                journal.close()
         logger.console(f"{case_type}: {json.dumps(stats, ensure_ascii=False)}")
         _save_stats(stats)
         if stats.get("stopped_reason"):
@@ -103,15 +124,20 @@ class CaseRobot:
 STATS_FILE = "worker-stats.json"
 
 
-def _save_stats(stats: dict[str, Any]) -> None:
-    from pathlib import Path
-
+def _robot_paths() -> tuple[Path | None, Path | None]:
+    """The run's output directory and the suite's file (None outside a Robot run)."""
     from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
     try:
         out = BuiltIn().get_variable_value("${OUTPUT_DIR}")
+        source = BuiltIn().get_variable_value("${SUITE SOURCE}")
     except RobotNotRunningError:
-        return
-    if out:
-        path = Path(str(out)) / STATS_FILE
+        return None, None
+    return (Path(str(out)) if out else None), (Path(str(source)) if source else None)
+
+
+def _save_stats(stats: dict[str, Any]) -> None:
+    out, _ = _robot_paths()
+    if out is not None:
+        path = out / STATS_FILE
         path.write_text(json.dumps(stats, ensure_ascii=False, default=str), encoding="utf-8")

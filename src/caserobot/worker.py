@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from caserobot import casework, discovery, gate, registry
+from caserobot import casework, discovery, gate, outcomes, registry
 from caserobot.canary import CanaryGuard
 from caserobot.cases import (
     Decided,
@@ -37,6 +38,7 @@ from caserobot.exceptions import (
     NoFreeSeat,
     is_transient,
 )
+from caserobot.itemlog import item_record
 from caserobot.legacy import browser as chromium
 from caserobot.legacy._http import CallCounter
 from caserobot.legacy.breaker import Breakers, CircuitBreaker
@@ -53,6 +55,7 @@ from caserobot.records import DecisionRecord, ExceptionRecord
 from caserobot.settings import Settings
 
 ProgressFn = Callable[[str, dict[str, Any]], None]
+JournalFn = Callable[[dict[str, Any]], None]  # one finished item (caserobot.itemlog)
 GATE_EVERY_S = 5.0  # how often a running robot asks whether it is paused or out of hours
 
 
@@ -153,11 +156,21 @@ class RobotWorker:
         as_of: date | None = None,
         progress: ProgressFn | None = None,
         item_timeout_s: float | None = None,
+        tasks: Path | None = None,
+        process_keyword: str | None = None,
+        journal: JournalFn | None = None,
+        screenshots: Path | None = None,
     ) -> None:
+        """``tasks``/``process_keyword``: the Robot suite and the keyword in it that is the
+        process (default: the case type's robot's); ``journal`` is given every finished
+        item with its steps (for log.html); ``screenshots``: where a failed item's screens
+        are saved (None: none are taken)."""
         self.settings = settings
         self.queue = queue
         self.case_type = case_type
-        self.handler = handler_for(case_type)
+        self.handler = handler_for(case_type, tasks, process_keyword)
+        self.journal = journal
+        self.screenshot_dir = screenshots
         self.action_handler = CaseworkerActionHandler(case_type)
         self.seats = seats or settings.case_system.seat_limit
         self.mode = mode
@@ -498,7 +511,7 @@ class RobotWorker:
         if web is not None:
             ctx.web = web.get
         if item.kind == "caseworker_action":
-            await self._process_action(owner, item, ctx)
+            await self._process_action(owner, item, ctx, web)
             return
         started = time.perf_counter()
         try:
@@ -518,11 +531,22 @@ class RobotWorker:
             await asyncio.to_thread(self.queue.business_exception, item.id, owner, record)
             self.stats.business_exceptions += 1
             self._emit("business_exception", item, started, reason=exc.reason.value)
+            self._journal(
+                item,
+                ctx,
+                "SKIP",
+                f"Till handläggare: {record.detail}",
+                ["handläggare", f"orsak:{exc.reason.value}"],
+            )
         except Exception as exc:  # the one boundary: unknown errors are application errors
             exc = await self.canary.classify(exc, session)  # UI-drift canary (issue 13)
+            shots = await self._screenshots(item, exc, session, web)
             exc, state = await self._application_error(item, owner, exc, ctx)
             self.stats.application_errors += 1 if state == "abandoned" else 0
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
+            self._journal(
+                item, ctx, "FAIL", _failure_text(exc, state), ["systemfel", f"kö:{state}"], shots
+            )
             await self._recover_session(session)
         else:
             if isinstance(result, Decided):
@@ -539,6 +563,15 @@ class RobotWorker:
                     diarienummer=result.diarienummer,
                     recovered=result.recovered,
                 )
+                label = outcomes.label(result.decision.outcome)
+                self._journal(
+                    item,
+                    ctx,
+                    "PASS",
+                    f"Beslut: {label}, diarienummer {result.diarienummer}"
+                    + (" (fanns redan, skrevs inte igen)" if result.recovered else ""),
+                    [f"utfall:{result.decision.outcome}", *(["återfunnet"] * result.recovered)],
+                )
             else:
                 record = _referral_record(result).model_copy(update={"due_at": _due_at(item)})
                 await asyncio.to_thread(self.queue.business_exception, item.id, owner, record)
@@ -548,6 +581,13 @@ class RobotWorker:
                     item,
                     started,
                     reasons=[str(r) for r in result.reason_codes],
+                )
+                self._journal(
+                    item,
+                    ctx,
+                    "SKIP",
+                    f"Till handläggare: {result.detail}",
+                    ["handläggare", *(f"orsak:{r}" for r in result.reason_codes)],
                 )
 
     async def _application_error(
@@ -584,15 +624,20 @@ class RobotWorker:
         )
         return exc, state
 
-    async def _process_action(self, owner: str, item: Any, ctx: WorkContext) -> None:
+    async def _process_action(
+        self, owner: str, item: Any, ctx: WorkContext, web: SeatSessions | None = None
+    ) -> None:
         """Write a caseworker's action back; the same error boundary as for applications."""
         action_id = int(item.payload["action_id"])
         started = time.perf_counter()
+
+        async def write() -> Any:
+            with ctx.log.step("Write Caseworker Decision Once And Read Back"):
+                return await self.action_handler.process(ctx)
+
         try:
             try:
-                written = await asyncio.wait_for(
-                    self.action_handler.process(ctx), self.item_timeout_s
-                )
+                written = await asyncio.wait_for(write(), self.item_timeout_s)
             except TimeoutError:
                 raise LegacyTimeout(
                     f"åtgärden tog mer än {self.item_timeout_s:.0f} s", step=item.step
@@ -604,8 +649,10 @@ class RobotWorker:
             )
             self.stats.actions_failed += 1
             self._emit("action_failed", item, started, error=mask(str(exc)))
+            self._journal(item, ctx, "FAIL", f"Åtgärden nekades: {exc}", ["åtgärd", "nekad"])
         except Exception as exc:  # the one boundary, as in _process
             exc = await self.canary.classify(exc, ctx.session)  # UI-drift canary (issue 13)
+            shots = await self._screenshots(item, exc, ctx.session, web)
             exc, state = await self._application_error(item, owner, exc)
             if state == "abandoned":
                 await asyncio.to_thread(
@@ -613,6 +660,9 @@ class RobotWorker:
                 )
                 self.stats.actions_failed += 1
             self._emit("application_exception", item, started, error=mask(str(exc)), state=state)
+            self._journal(
+                item, ctx, "FAIL", _failure_text(exc, state), ["åtgärd", f"kö:{state}"], shots
+            )
             await self._recover_session(ctx.session)
         else:
 
@@ -635,6 +685,65 @@ class RobotWorker:
                 diarienummer=written.diarienummer,
                 recovered=written.recovered,
             )
+            self._journal(
+                item,
+                ctx,
+                "PASS",
+                f"Handläggarens beslut skrivet, diarienummer {written.diarienummer}",
+                ["åtgärd", "skriven"],
+            )
+
+    # -- the item's log --------------------------------------------------------------------
+
+    def _journal(
+        self,
+        item: Any,
+        ctx: WorkContext,
+        status: str,
+        message: str,
+        tags: list[str],
+        screenshots: list[str] | None = None,
+    ) -> None:
+        """Hand the finished item with its steps to the journal (log.html), if any."""
+        if self.journal is None:
+            return
+        if item.kind == "caseworker_action":
+            name = f"Handläggarbeslut {item.payload.get('action_id')} · {item.application_id}"
+        else:
+            name = f"Ansökan {item.application_id}"
+        if item.attempts > 1:
+            name += f" (försök {item.attempts})"
+        record = item_record(
+            ctx.log,
+            name=name,
+            item_id=item.id,
+            application_id=item.application_id,
+            kind=item.kind,
+            status=status,
+            message=message,
+            tags=tags,
+            screenshots=screenshots,
+        )
+        with contextlib.suppress(Exception):  # the log must never cost an item its outcome
+            self.journal(record)
+
+    async def _screenshots(
+        self, item: Any, exc: Exception, session: CaseSystemSession, web: SeatSessions | None
+    ) -> list[str]:
+        """The screens of the system that failed (the case system if none is named), saved
+        beside the log; file names, for the item's log entry."""
+        if self.screenshot_dir is None:
+            return []
+        system = exc.system if isinstance(exc, ApplicationException) else None
+        chosen: Any = session
+        if system and web is not None:
+            chosen = web.by_system(system) or session
+        stem = self.screenshot_dir / f"skarm-{item.id}-{item.attempts}"
+        try:
+            shots = await asyncio.wait_for(chosen.screenshots(stem), 15)
+        except Exception:  # a screenshot is evidence, never a reason to lose the item
+            return []
+        return [p.name for p in shots]
 
     def _emit(self, event: str, item: Any, started: float, **data: Any) -> None:
         ms = (time.perf_counter() - started) * 1000
@@ -648,6 +757,14 @@ class RobotWorker:
         # A failed re-login is not an error here: the next item surfaces a lasting problem.
         with contextlib.suppress(Exception):
             await session.login()
+
+
+def _failure_text(exc: Exception, state: str) -> str:
+    what = {
+        "application_exception": "försöks igen senare",
+        "abandoned": "gavs upp: till robotadministratören",
+    }.get(state, state)
+    return f"Systemfel ({what}): {mask(str(exc))}"
 
 
 def _due_at(item: Any) -> Any:

@@ -19,7 +19,7 @@ from caserobot.case_types import load_case_types
 from caserobot.casework import due_at, submitted_at
 from caserobot.exceptions import BusinessException
 from caserobot.personnummer import luhn_check_digit
-from caserobot_ekonomiskt_bistand.handler import EkonomisktBistandHandler, parse_application
+from caserobot_ekonomiskt_bistand.handler import EkonomisktBistandProcess, parse_application
 from caserobot_ekonomiskt_bistand.pages import Household, HouseholdMember
 from caserobot_skolskjuts.application import parse_skolskjuts
 
@@ -158,14 +158,14 @@ def _household(costs: dict[str, int]) -> Household:
 def test_a_change_in_any_cost_item_is_a_change(item: str) -> None:
     app = parse_application(copy.deepcopy(EB_APP))
     same = dict(EB_APP["costs"])
-    assert not EkonomisktBistandHandler._changed(app, _household(same))
-    assert EkonomisktBistandHandler._changed(app, _household({**same, item: same[item] + 1}))
+    assert not EkonomisktBistandProcess._changed(app, _household(same))
+    assert EkonomisktBistandProcess._changed(app, _household({**same, item: same[item] + 1}))
 
 
 def test_an_item_missing_on_record_counts_as_zero() -> None:
     app = parse_application(copy.deepcopy(EB_APP))
     on_record = {k: v for k, v in EB_APP["costs"].items() if v}
-    assert not EkonomisktBistandHandler._changed(app, _household(on_record))
+    assert not EkonomisktBistandProcess._changed(app, _household(on_record))
 
 
 # ---- due dates: total over anything a payload may hold ---------------------------------

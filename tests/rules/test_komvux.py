@@ -227,7 +227,7 @@ def test_the_installed_package() -> None:
     package = discovery.package("komvux")
     assert package.rules is get_case_type("komvux")
     # The robot's parts resolve (the discovery tests import each of them).
-    assert package.handler == "caserobot_komvux.handler:KomvuxHandler"
+    assert package.handler == "caserobot_komvux.handler:KomvuxProcess"
     assert package.robot is not None and (package.robot / "tasks.robot").is_file()
     assert package.demo is not None and package.caseworker and package.screens
     assert set(package.web_systems) == {"elevregister"}

@@ -57,7 +57,7 @@ def test_robot_files_runs_and_the_dashboard_are_logged(
     run_with_items,  # noqa: F811
 ) -> None:
     login(client, "admin")
-    assert client.get(f"/admin/runs/{run_with_items}/files/log.html").status_code == 200
+    assert client.get(f"/admin/runs/{run_with_items}/files/log.html").status_code == 303
     assert client.get(f"/admin/runs/{run_with_items}").status_code == 200
     assert client.get(f"/api/runs/{run_with_items}").status_code == 200
     client.cookies.clear()

@@ -116,12 +116,40 @@ def test_run_files_are_served_behind_login_without_traversal(client, login, run_
     url = f"/admin/runs/{run_with_items}/files"
     assert client.get(f"{url}/log.html").status_code == 303  # not logged in
     login(client, "admin")
-    log = client.get(f"{url}/log.html")
+    redirect = client.get(f"{url}/log.html")
+    assert redirect.status_code == 303
+    signed = redirect.headers["location"]
+    assert signed.startswith("/run-files/") and signed.endswith("/log.html")
+    log = client.get(signed)
     assert log.status_code == 200 and "robotens logg" in log.text
     for attempt in ["../../secret.txt", "..%2F..%2Fsecret.txt", "%2E%2E%2Fsecret.txt", "x.html"]:
         response = client.get(f"{url}/{attempt}")
         assert response.status_code in (404, 422), attempt  # never the file
         assert "hemligt" not in response.text
+        response = client.get(signed.replace("log.html", attempt))
+        assert response.status_code in (404, 422), attempt
+        assert "hemligt" not in response.text
+
+
+def test_a_split_logs_parts_and_screens_load_without_the_cookie(
+    client, login, run_with_items, web_db
+) -> None:
+    """log.html runs sandboxed and sends no cookie: its parts come through the signed path."""
+    from caserobot import registry
+
+    output = Path(registry.get_run(web_db.sessions, run_with_items).output_dir)
+    (output / "log-1.js").write_text("window.fileLoading = 1;", encoding="utf-8")
+    (output / "skarm-7-1-sida.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    login(client, "admin")
+    signed = client.get(f"/admin/runs/{run_with_items}/files/log.html").headers["location"]
+    client.cookies.clear()  # what the sandboxed page sends
+    assert client.get(signed.replace("log.html", "log-1.js")).text == "window.fileLoading = 1;"
+    assert client.get(signed.replace("log.html", "skarm-7-1-sida.png")).status_code == 200
+    # Not without a valid token, and not through the cookie route either.
+    token = signed.split("/")[2]
+    assert client.get(f"/run-files/{token[:-2]}xx/log-1.js").status_code == 404
+    login(client, "admin")
+    assert client.get(f"/admin/runs/{run_with_items}/files/log-1.js").status_code == 404
 
 
 def test_user_added_through_the_form_can_log_in_and_is_audited(client, login, web_db) -> None:

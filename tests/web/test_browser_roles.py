@@ -228,6 +228,16 @@ def test_admin_sees_runs_with_the_robot_log_and_schedules_a_robot(world: World, 
     log_page.goto(world.url + log_href)
     log_page.wait_for_selector("#s1", timeout=20_000)
     assert log_page.evaluate("self.origin") == "null"  # opaque: no cookie, no same-origin calls
+    assert "/run-files/" in log_page.url  # the signed path its parts load through
+    # Each application is a task of its own under "Ärenden", its steps in a part of the
+    # split log that the sandboxed page loads without the cookie.
+    log_page.evaluate("loadAndExpandElementIds(['s1-s1-t1'])")  # Robot's log.html API
+    log_page.wait_for_selector("#s1-s1-t1", timeout=20_000)
+    log_page.evaluate("expandAll('s1-s1-t1')")
+    log_page.wait_for_selector("#s1-s1-t1-k1", timeout=20_000)
+    item = log_page.inner_text("#s1-s1-t1")
+    assert "Read Application" in item and "Apply Rules" in item, item[:500]
+    shot(log_page, "admin-robot-log-item")
     log_page.close()
 
     page.goto(world.url + "/admin/schedules")

@@ -284,7 +284,7 @@ def test_pages_have_a_strict_csp_and_authenticated_responses_are_not_stored(
         assert response.status_code == 200, path
         assert response.headers["cache-control"] == "no-store", path
         assert response.headers["x-content-type-options"] == "nosniff", path
-    log = client.get(f"/admin/runs/{run_with_items}/files/log.html")
+    log = client.get(client.get(f"/admin/runs/{run_with_items}/files/log.html").headers["location"])
     assert log.headers["cache-control"] == "no-store"
     assert log.headers["content-security-policy"] == ROBOT_OUTPUT_CSP
     assert "sandbox" in ROBOT_OUTPUT_CSP

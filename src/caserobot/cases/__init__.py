@@ -5,6 +5,8 @@ Handlers are found through :mod:`caserobot.discovery`; nothing here names a case
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from caserobot import discovery
 from caserobot.cases.base import (
     CaseHandler,
@@ -17,9 +19,15 @@ from caserobot.cases.base import (
 )
 
 
-def handler_for(case_type: str) -> CaseHandler:
-    """A new handler of an installed case type. Raises InputError if none is installed."""
-    handler: CaseHandler = discovery.package(case_type).new_handler()
+def handler_for(
+    case_type: str, tasks: Path | None = None, keyword: str | None = None
+) -> CaseHandler:
+    """A new handler of an installed case type. Raises InputError if none is installed.
+
+    ``tasks``/``keyword``: the robot suite and process keyword to run (by default the
+    case type's own robot's).
+    """
+    handler: CaseHandler = discovery.package(case_type).new_handler(tasks, keyword)
     return handler
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from caserobot.exceptions import ConfigurationError, Reason, reason_code
+from caserobot.itemlog import ItemLog
 from caserobot.legacy.casesystem import CaseSystemSession
 from caserobot.legacy.eservice import EServiceClient
 
@@ -49,6 +50,8 @@ class Facts:
     """The decision basis: every fact with its source and when it was fetched."""
 
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Told of every fact as it is added (the item's log shows it under its step).
+    on_add: Callable[[str, Any, str], None] | None = field(default=None, repr=False, compare=False)
 
     def add(self, name: str, value: Any, source: str) -> Any:
         self.items[name] = {
@@ -56,6 +59,8 @@ class Facts:
             "source": source,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        if self.on_add is not None:
+            self.on_add(name, value, source)
         return value
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
@@ -82,6 +87,12 @@ class WorkContext:
     web: Callable[[str], Awaitable[Any]] = field(default=lambda name: _no_web(name))
     """``await ctx.web(name)``: this seat's session in a web system the case type brings
     (:attr:`caserobot.discovery.CaseTypePackage.web_systems`), opened on first use."""
+    log: ItemLog = field(default_factory=ItemLog)
+    """The item's steps as they run, with the facts each collected (for log.html)."""
+
+    def __post_init__(self) -> None:
+        if self.facts.on_add is None:
+            self.facts.on_add = self.log.fact
 
     @property
     def eservice_id(self) -> str:
@@ -137,6 +148,10 @@ class SeatSessions:
                 await session.open()  # NoFreeSeat and outages are transient: the item waits
                 self._open[name] = session
             return self._open[name]
+
+    def by_system(self, system: str) -> Any | None:
+        """The open session whose system is called ``system`` (its ``SYSTEM``), if any."""
+        return next((s for s in self._open.values() if getattr(s, "SYSTEM", None) == system), None)
 
     def pages(self) -> int:
         """Requests its sessions made to their UIs."""

@@ -1,4 +1,4 @@
-"""Read-only views: ``caserobot robots``, ``exceptions`` and ``report``."""
+"""Read-only views: ``caserobot robots``, ``steps``, ``exceptions`` and ``report``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,41 @@ def robots() -> None:
             r.status if r else "ej registrerad",
             last_text,
         )
+    console.print(t)
+
+
+@app.command()
+def steps(
+    case_type: Annotated[str, typer.Argument(help="An installed case type with a robot")],
+) -> None:
+    """The process a case type's robot runs for each item (its tasks.robot) and every step
+    it may name, with what each needs and gives."""
+    from caserobot import discovery, process
+    from caserobot.exceptions import CaseRobotError
+
+    console = Console()
+    try:
+        handler = discovery.package(case_type).new_handler()
+    except CaseRobotError as exc:
+        typer.echo(f"fel: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(handler, process.ProcessHandler):
+        typer.echo(f"{case_type}: roboten har ingen process i tasks.robot", err=True)
+        raise typer.Exit(2)
+    declared = handler.declared
+    console.print(f"[bold]{declared.name}[/bold]  ({declared.source})")
+    for n, call in enumerate(declared.calls, 1):
+        if call.side_by_side:
+            inner = "  |  ".join(c.name for c in call.side_by_side)
+            console.print(f"{n:>2}. {call.name}: {inner}")
+        else:
+            console.print(f"{n:>2}. {call.name}")
+    t = Table(title="Steg som processen kan använda", title_justify="left")
+    for col in ("Steg", "Behöver", "Ger", "Avslutar", "Vad det gör"):
+        t.add_column(col, overflow="fold")
+    for spec in sorted(handler.process_cls.steps().values(), key=lambda s: s.name):
+        ends = "alltid" if spec.final else "kan" if spec.ends else ""
+        t.add_row(spec.name, ", ".join(spec.needs), ", ".join(spec.gives), ends, spec.doc)
     console.print(t)
 
 

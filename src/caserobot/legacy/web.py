@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
 from playwright.async_api import Browser, BrowserContext, Page
@@ -32,6 +33,7 @@ from caserobot.exceptions import (
     WriteOutcomeUnknown,
 )
 from caserobot.legacy.breaker import CircuitBreaker
+from caserobot.personnummer import mask
 from caserobot.settings import WebSystemSettings
 
 Mode = Literal["fast", "classic"]
@@ -78,6 +80,7 @@ class WebSession:
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self.pages = 0  # requests to the UI made by this session, rendered or fetched
+        self._last_read: str | None = None  # the last screen read without rendering (fast)
 
     # -- what a system's screens say (its subclass) -----------------------------------------
 
@@ -196,7 +199,39 @@ class WebSession:
             return await page.content()
         self.pages += 1
         resp = await self._guard(step, self._require_context().request.get(path))
-        return await resp.text()
+        self._last_read = html = await resp.text()
+        return html
+
+    async def screenshots(self, stem: Path) -> list[Path]:
+        """What the session last showed, as PNG files ``<stem>-*.png``, for a failure's log.
+
+        The browser's page (forms, and every screen in classic mode) and, in fast mode, the
+        last screen read without rendering. Both are rendered from their HTML in a page of
+        their own, with every personnummer masked, so the seat's page is never touched.
+        Best effort: a closed session or a failing browser gives fewer files, never an error.
+        """
+        screens: list[tuple[str, str]] = []
+        if self._context is None:
+            return []
+        with contextlib.suppress(PlaywrightError):
+            if self._page is not None and self._page.url not in ("", "about:blank"):
+                screens.append(("sida", await self._page.content()))
+        if self._last_read is not None:
+            screens.append(("senast-last", self._last_read))
+        taken: list[Path] = []
+        base = f'<base href="{self._settings.base_url.rstrip("/")}/">'
+        for name, html in screens:
+            page = await self._context.new_page()
+            try:
+                with contextlib.suppress(PlaywrightError):
+                    await page.set_content(base + mask(html), timeout=5000)
+                    path = stem.with_name(f"{stem.name}-{name}.png")
+                    await page.screenshot(path=path, full_page=True, timeout=5000)
+                    taken.append(path)
+            finally:
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
+        return taken
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -42,13 +42,15 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-#: Robot Framework's log.html / report.html are self-contained pages with inline scripts and
-#: styles, and their templates need eval. They run sandboxed: an opaque origin without the
-#: session cookie, and no network at all (default-src 'none').
+#: Robot Framework's log.html / report.html are pages with inline scripts and styles, and
+#: their templates need eval. They run sandboxed: an opaque origin that never sends the
+#: session cookie; they may load only this origin's files, which they reach through a
+#: signed path (the parts of a split log, the screens of failed items; see
+#: ``routes/run_files.py``), and nothing else.
 ROBOT_OUTPUT_CSP = (
     "sandbox allow-scripts allow-popups; default-src 'none'; "
-    "script-src 'unsafe-inline' 'unsafe-eval'; "
-    "style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 _STATIC_PREFIXES = ("/static/", "/static-docs/")
 

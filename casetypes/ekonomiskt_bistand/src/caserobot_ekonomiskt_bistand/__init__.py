@@ -18,7 +18,7 @@ from caserobot_ekonomiskt_bistand.rules import CASE_TYPE
 PACKAGE = CaseTypePackage(
     name=CASE_TYPE.name,
     rules=CASE_TYPE,
-    handler="caserobot_ekonomiskt_bistand.handler:EkonomisktBistandHandler",
+    handler="caserobot_ekonomiskt_bistand.handler:EkonomisktBistandProcess",
     profile={
         "label": "Ekonomiskt bistånd (försörjningsstöd)",
         "unit": "Försörjningsstöd",

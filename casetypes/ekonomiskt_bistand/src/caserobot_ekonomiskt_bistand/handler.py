@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caserobot import rules
 from caserobot.applications import (
     MAX_FREE_TEXT,
     MAX_TEXT,
@@ -31,7 +30,6 @@ from caserobot.cases.base import Decided, Facts, Referred, WorkContext
 from caserobot.cases.writeback import conflict, same_text, settle, settle_deadline
 from caserobot.exceptions import (
     BusinessException,
-    InputError,
     ReasonCode,
     UnexpectedScreen,
     WriteOutcomeUnknown,
@@ -40,6 +38,7 @@ from caserobot.legacy.casesystem.pages import SYSTEM
 from caserobot.legacy.income import PersonPayments
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import InvalidPersonnummer, Personnummer, mask
+from caserobot.process import ItemProcess, step
 from caserobot_ekonomiskt_bistand import pages as sp
 from caserobot_ekonomiskt_bistand._input import (  # one list and one bound, owned by the rules
     COST_ITEMS,
@@ -194,41 +193,164 @@ def _previous_month(month: str) -> str:
     return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
 
 
-class EkonomisktBistandHandler:
+class EkonomisktBistandProcess(ItemProcess):
+    """One month's application, from the e-service to the decision and payment order
+    written back: the steps the robot's ``tasks.robot`` puts in order (keyword
+    ``Process Economic Assistance Application``)."""
+
     case_type = CASE_TYPE
+    #: Rent caps are the same for every seat and item: read once per process.
+    _rent_caps: ClassVar[list[sp.RentCap] | None] = None
 
-    def __init__(self) -> None:
-        self._rent_caps: list[sp.RentCap] | None = None  # the same for every seat
+    app: EbApplication
+    screens: SocialServicesScreens
+    household: sp.Household
+    history: list[sp.PreviousDecision]
+    plans: list[sp.PlanRow]
+    caps: list[sp.RentCap]
+    case: sp.EbCase
+    person: PersonRecord | None
+    payments: dict[str, PersonPayments]
+    written: sp.EbDecisionRow  # the decision as the case shows it after writing
+    written_at: datetime | None = None
 
-    async def process(self, ctx: WorkContext) -> Decided | Referred:
-        facts = ctx.facts
+    @step("Read Application", gives=("app",))
+    async def read_application(self) -> None:
+        """Read the application (kept in the work item at intake; an item enqueued without
+        it is read from the e-service's API now); a malformed one goes to a caseworker."""
+        ctx = self.ctx
         raw = ctx.payload.get("application") or await ctx.systems.eservice.get(ctx.application_id)
-        app = parse_application(raw)
-        facts.add("ansökan", _application_summary(app), SRC_APP)
-        screens = SocialServicesScreens(ctx.session)
+        self.app = parse_application(raw)
+        self.facts.add("ansökan", _application_summary(self.app), SRC_APP)
+        self.screens = SocialServicesScreens(ctx.session)
 
-        (household, history, plans, caps, case), (person, payments) = await ctx.gather(
-            self._case_system_part(ctx, screens, app, facts), self._register_part(ctx, app, facts)
+    @step("Read Household In Case System", needs=("app",), gives=("household",))
+    async def read_household(self) -> None:
+        """The applicant's household in the social-services case system: members, costs
+        and incomes on record, the payout account, protection."""
+        self.household = await self._household(self.screens, self.app, self.facts)
+
+    @step(
+        "Read Previous Decisions, Plan And Rent Caps",
+        needs=("household",),
+        gives=("history", "plans", "caps"),
+    )
+    async def read_history(self) -> None:
+        """Earlier decisions, the labour-market plan and the municipality's rent caps, side
+        by side on this seat."""
+        number = self.household.number
+        self.history, self.plans, self.caps = await self.ctx.gather(
+            self.screens.previous_decisions(number),
+            self.screens.labour_market_plan(number),
+            self._caps(self.screens),
         )
-        inputs = self._rules_input(app, household, history, plans, caps, person, payments, facts)
-        try:
-            decision = rules.decide(CASE_TYPE, inputs, app.first_day)
-        except InputError as exc:
-            raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
-        if decision.outcome == "refer":
-            facts.add(
-                "rekommendation",
-                {"utfall": decision.recommended_outcome, "belopp": decision.amount},
-                "reglerna",
-            )
-            return Referred.by_rules(decision, facts, case.case_id)
-        return await self._write_once(ctx, screens, app, household, case, decision, facts)
+        self.facts.add(
+            "tidigare_beslut", [[d.month, d.outcome, d.amount] for d in self.history], SRC_CASE
+        )
+        self.facts.add(
+            "arbetsmarknadsplanering",
+            [[mask(p.personnummer), p.status] for p in self.plans],
+            SRC_CASE,
+        )
+
+    @step("Find Or Create Case", needs=("app", "household"), gives=("case",))
+    async def find_or_create(self) -> None:
+        """The application's case on the household, found by its reference or created,
+        exactly once."""
+        self.case = await self._find_or_create_case(
+            self.ctx, self.screens, self.app, self.household
+        )
+        self.facts.add("ärende", self.case.case_id, SRC_CASE)
+
+    @step("Look Up Applicant In Population Register", needs=("app",), gives=("person",))
+    async def look_up_person(self) -> None:
+        """Folkbokföring and protection of the applicant (Navet); a samordningsnummer
+        holder is not folkbokförd."""
+        applicant = Personnummer(self.app.applicant.personnummer)
+        self.person = person = await self._person(self.ctx, applicant)
+        if person is not None:
+            self.facts.add("folkbokföringskommun", person.municipality_code, SRC_POP)
+            self.facts.add("skyddad_identitet", person.protected_identity, SRC_POP)
+        else:
+            self.facts.add("folkbokförd", False, SRC_POP)
+
+    @step("Read Payments In Income Register", needs=("app",), gives=("payments",))
+    async def read_payments(self) -> None:
+        """Every household member's payments this year up to the month applied for
+        (SSBTEK)."""
+        app = self.app
+        pnrs = [m.personnummer for m in app.household]
+        income = self.ctx.systems["income"]
+        self.payments = payments = await income.payments(pnrs, f"{app.month[:4]}-01", app.month)
+        this_month = {
+            mask(p): [[x.type, x.amount] for x in pp.payments if x.month == app.month]
+            for p, pp in payments.items()
+        }
+        self.facts.add("utbetalningar_månaden", this_month, SRC_INCOME)
+
+    @step(
+        "Apply Rules",
+        needs=("app", "household", "history", "plans", "caps", "person", "payments"),
+        gives=("decision",),
+    )
+    async def decide(self) -> None:
+        """Decide with the rules of the month applied for (rule set
+        ``nacka-ekonomiskt-bistand``, as of its first day); the trace names every rule with
+        its legal reference and the calculation."""
+        inputs = self._rules_input(
+            self.app,
+            self.household,
+            self.history,
+            self.plans,
+            self.caps,
+            self.person,
+            self.payments,
+            self.facts,
+        )
+        self.apply_rules(inputs, self.app.first_day)
+
+    @step("Hand Over To Caseworker If Referred", needs=("decision", "case"), ends=True)
+    async def hand_over_if_referred(self) -> Referred | None:
+        """If the rules refer the case, it goes to a caseworker with the decision basis and
+        the rules' recommendation (outcome and amount); otherwise the process goes on."""
+        decision = self.decision
+        if decision.outcome != "refer":
+            return None
+        self.facts.add(
+            "rekommendation",
+            {"utfall": decision.recommended_outcome, "belopp": decision.amount},
+            "reglerna",
+        )
+        return Referred.by_rules(decision, self.facts, self.case.case_id)
+
+    @step(
+        "Write Decision Once And Read Back",
+        needs=("app", "household", "decision", "case"),
+        gives=("written",),
+        ends=True,
+    )
+    async def write_decision(self) -> Referred | None:
+        """Write the month's decision on the case exactly once and read it back; one that
+        is already there and not the robot's own goes to a caseworker side by side."""
+        self._refuse_referral()
+        return await self._write_decision()
+
+    @step(
+        "Order Payment Once And Read Back",
+        needs=("app", "household", "decision", "case", "written"),
+        final=True,
+    )
+    async def order_payment(self) -> Decided | Referred:
+        """For a grant, order the month's payment to the household's account exactly once
+        and read it back; then the item is decided."""
+        return await self._order_payment()
 
     # -- the case system ---------------------------------------------------------------------
 
-    async def _case_system_part(
-        self, ctx: WorkContext, screens: SocialServicesScreens, app: EbApplication, facts: Facts
-    ) -> tuple[sp.Household, list[sp.PreviousDecision], list[sp.PlanRow], list[sp.RentCap], Any]:
+    @staticmethod
+    async def _household(
+        screens: SocialServicesScreens, app: EbApplication, facts: Facts
+    ) -> sp.Household:
         applicant = app.applicant.personnummer
         household = await screens.household(applicant)
         if household is None:
@@ -249,29 +371,13 @@ class EkonomisktBistandHandler:
             },
             SRC_CASE,
         )
-        history, plans, caps, case = await ctx.gather(
-            screens.previous_decisions(household.number),
-            screens.labour_market_plan(household.number),
-            self._caps(screens),
-            self._find_or_create_case(ctx, screens, app, household),
-        )
-        facts.add(
-            "tidigare_beslut",
-            [[d.month, d.outcome, d.amount] for d in history],
-            SRC_CASE,
-        )
-        facts.add(
-            "arbetsmarknadsplanering",
-            [[mask(p.personnummer), p.status] for p in plans],
-            SRC_CASE,
-        )
-        facts.add("ärende", case.case_id, SRC_CASE)
-        return household, history, plans, caps, case
+        return household
 
-    async def _caps(self, screens: SocialServicesScreens) -> list[sp.RentCap]:
-        if self._rent_caps is None:
-            self._rent_caps = await screens.rent_caps()
-        return self._rent_caps
+    @classmethod
+    async def _caps(cls, screens: SocialServicesScreens) -> list[sp.RentCap]:
+        if cls._rent_caps is None:
+            cls._rent_caps = await screens.rent_caps()
+        return cls._rent_caps
 
     async def _find_or_create_case(
         self,
@@ -319,27 +425,6 @@ class EkonomisktBistandHandler:
         )
 
     # -- the registers -----------------------------------------------------------------------
-
-    async def _register_part(
-        self, ctx: WorkContext, app: EbApplication, facts: Facts
-    ) -> tuple[PersonRecord | None, dict[str, PersonPayments]]:
-        applicant = Personnummer(app.applicant.personnummer)
-        pnrs = [m.personnummer for m in app.household]
-        income = ctx.systems["income"]
-        person_or_none, payments = await ctx.gather(
-            self._person(ctx, applicant), income.payments(pnrs, f"{app.month[:4]}-01", app.month)
-        )
-        if person_or_none is not None:
-            facts.add("folkbokföringskommun", person_or_none.municipality_code, SRC_POP)
-            facts.add("skyddad_identitet", person_or_none.protected_identity, SRC_POP)
-        else:
-            facts.add("folkbokförd", False, SRC_POP)
-        this_month = {
-            mask(p): [[x.type, x.amount] for x in pp.payments if x.month == app.month]
-            for p, pp in payments.items()
-        }
-        facts.add("utbetalningar_månaden", this_month, SRC_INCOME)
-        return person_or_none, payments
 
     async def _person(self, ctx: WorkContext, pnr: Personnummer) -> PersonRecord | None:
         try:
@@ -502,118 +587,114 @@ class EkonomisktBistandHandler:
 
     # -- writing -----------------------------------------------------------------------------
 
-    async def _write_once(
-        self,
-        ctx: WorkContext,
-        screens: SocialServicesScreens,
-        app: EbApplication,
-        household: sp.Household,
-        case: sp.EbCase,
-        decision: Any,
-        facts: Facts,
-    ) -> Decided | Referred:
-        """The decision, then for a grant the payment order: each exactly once.
+    # Each write exactly once: whatever is already on the case for the month is compared
+    # field by field with the robot's own (cases/writeback.py): only an exact match of the
+    # robot's own writing is recovered; anything else goes to a caseworker with both side
+    # by side.
 
-        Whatever is already on the case for the month is compared field by field with the
-        robot's own (cases/writeback.py): only an exact match of the robot's own writing is
-        recovered; anything else goes to a caseworker with both side by side.
-        """
-        utfall = sp.OUTCOME_VALUES[decision.outcome]
-        amount = int(decision.amount or 0) if decision.outcome == "granted" else 0
-        account = household.account
-        if not account:
+    @property
+    def _amount(self) -> int:
+        return int(self.decision.amount or 0) if self.decision.outcome == "granted" else 0
+
+    def _decisions(self, c: sp.EbCase) -> list[sp.EbDecisionRow]:
+        return [d for d in c.decisions if d.month == self.app.month]
+
+    def _payments(self, c: sp.EbCase) -> list[sp.PaymentRow]:
+        return [p for p in c.payments if p.month == self.app.month]
+
+    def _read_case(self) -> Any:
+        return self.screens.case(self.case.case_id)
+
+    def _decision_mismatch(self, c: sp.EbCase) -> str | None:
+        month, robot = self.app.month, self.ctx.session.username
+        found = self._decisions(c)
+        if len(found) != 1:
+            return f"{len(found)} beslut för {month} finns på ärendet"
+        d = found[0]
+        utfall = sp.OUTCOME_VALUES[self.decision.outcome]
+        if d.decided_by != robot:
+            return f"beslutet för {month} är fattat av {d.decided_by or 'okänd'}"
+        if d.outcome != utfall:
+            return f"utfallet är '{d.outcome}', roboten kom fram till '{utfall}'"
+        if d.amount != self._amount:
+            return f"beloppet är {d.amount} kr, roboten kom fram till {self._amount} kr"
+        if not same_text(d.motivering, self.decision.motivering):
+            return "motiveringen skiljer sig från robotens"
+        if not d.diarienummer:
+            return "beslutet saknar diarienummer"
+        return None
+
+    def _payment_mismatch(self, c: sp.EbCase) -> str | None:
+        month, robot, account = self.app.month, self.ctx.session.username, self.household.account
+        found = self._payments(c)
+        if len(found) != 1:
+            return f"{len(found)} utbetalningar för {month} finns på ärendet"
+        p = found[0]
+        if p.ordered_by != robot:
+            return f"utbetalningen är beställd av {p.ordered_by or 'okänd'}"
+        if p.amount != self._amount or p.account != account or not p.number:
+            return f"utbetalningen är {p.amount} kr till {p.account}, inte {self._amount} kr"
+        return None
+
+    def _side_by_side(self, c: sp.EbCase, why: str) -> Referred:
+        found = [
+            {"utfall": d.outcome, "belopp": d.amount, "månad": d.month,
+             "diarienummer": d.diarienummer, "beslutsfattare": d.decided_by}
+            for d in self._decisions(c)
+        ] + [
+            {"utbetalning": p.amount, "månad": p.month, "utbetalningsnummer": p.number,
+             "beställd_av": p.ordered_by}
+            for p in self._payments(c)
+        ]
+        return conflict(self.ctx, self.decision, self.facts, c.case_id, found, why)
+
+    async def _write_decision(self) -> Referred | None:
+        """The month's decision, exactly once; None when it is on the case as the robot's."""
+        ctx, app, decision = self.ctx, self.app, self.decision
+        if not self.household.account:
             raise BusinessException(
                 ReasonCode.MISSING_FIELD,
                 "hushållet saknar utbetalningskonto i ärendesystemet",
                 field="payout_account",
             )
-        robot = ctx.session.username
-        written_at: datetime | None = None
-
-        def decisions(c: sp.EbCase) -> list[sp.EbDecisionRow]:
-            return [d for d in c.decisions if d.month == app.month]
-
-        def payments(c: sp.EbCase) -> list[sp.PaymentRow]:
-            return [p for p in c.payments if p.month == app.month]
-
-        def decision_mismatch(c: sp.EbCase) -> str | None:
-            found = decisions(c)
-            if len(found) != 1:
-                return f"{len(found)} beslut för {app.month} finns på ärendet"
-            d = found[0]
-            if d.decided_by != robot:
-                return f"beslutet för {app.month} är fattat av {d.decided_by or 'okänd'}"
-            if d.outcome != utfall:
-                return f"utfallet är '{d.outcome}', roboten kom fram till '{utfall}'"
-            if d.amount != amount:
-                return f"beloppet är {d.amount} kr, roboten kom fram till {amount} kr"
-            if not same_text(d.motivering, decision.motivering):
-                return "motiveringen skiljer sig från robotens"
-            if not d.diarienummer:
-                return "beslutet saknar diarienummer"
-            return None
-
-        def payment_mismatch(c: sp.EbCase) -> str | None:
-            found = payments(c)
-            if len(found) != 1:
-                return f"{len(found)} utbetalningar för {app.month} finns på ärendet"
-            p = found[0]
-            if p.ordered_by != robot:
-                return f"utbetalningen är beställd av {p.ordered_by or 'okänd'}"
-            if p.amount != amount or p.account != account or not p.number:
-                return f"utbetalningen är {p.amount} kr till {p.account}, inte {amount} kr"
-            return None
-
-        def side_by_side(c: sp.EbCase, why: str) -> Referred:
-            found = [
-                {"utfall": d.outcome, "belopp": d.amount, "månad": d.month,
-                 "diarienummer": d.diarienummer, "beslutsfattare": d.decided_by}
-                for d in decisions(c)
-            ] + [
-                {"utbetalning": p.amount, "månad": p.month, "utbetalningsnummer": p.number,
-                 "beställd_av": p.ordered_by}
-                for p in payments(c)
-            ]
-            return conflict(ctx, decision, facts, c.case_id, found, why)
-
-        def read() -> Any:
-            return screens.case(case.case_id)
-
-        # 1. The decision.
+        case = self.case
         left = settle_deadline(ctx, "writing_decision")
-        if left is not None and not decisions(case):
-            case = await settle(ctx, read, lambda c: bool(decisions(c)), left_s=left)
-        if not decisions(case):
-            if payments(case):
-                return side_by_side(case, "en utbetalning finns men inget beslut")
+        if left is not None and not self._decisions(case):
+            case = await settle(
+                ctx, self._read_case, lambda c: bool(self._decisions(c)), left_s=left
+            )
+        if not self._decisions(case):
+            if self._payments(case):
+                return self._side_by_side(case, "en utbetalning finns men inget beslut")
             await ctx.mark_step("writing_decision")
-            written_at = datetime.now(UTC)
+            self.written_at = datetime.now(UTC)
             try:
-                case = await screens.write_decision(
-                    case.case_id, decision.outcome, amount, app.month, decision.motivering
+                case = await self.screens.write_decision(
+                    case.case_id, decision.outcome, self._amount, app.month, decision.motivering
                 )
             except WriteOutcomeUnknown:
                 case = await settle(
-                    ctx, read, lambda c: bool(decisions(c)), left_s=ctx.settle_s
+                    ctx, self._read_case, lambda c: bool(self._decisions(c)), left_s=ctx.settle_s
                 )
-                if not decisions(case):
+                if not self._decisions(case):
                     raise
-            if not decisions(case):
+            if not self._decisions(case):
                 raise UnexpectedScreen(
                     "beslutet syns inte på ärendet efter sparande",
                     system=SYSTEM,
                     step="verifiering",
                 )
-        if (why := decision_mismatch(case)) is not None:
-            if written_at is not None and len(decisions(case)) == 1:
+        if (why := self._decision_mismatch(case)) is not None:
+            if self.written_at is not None and len(self._decisions(case)) == 1:
                 raise UnexpectedScreen(
                     f"ärendet visar annat än det som skrevs: {why}",
                     system=SYSTEM,
                     step="verifiering",
                 )
-            return side_by_side(case, why)
-        found = decisions(case)[0]
-        facts.add(
+            return self._side_by_side(case, why)
+        self.case = case
+        self.written = found = self._decisions(case)[0]
+        self.facts.add(
             "beslut",
             {
                 "utfall": found.outcome,
@@ -623,33 +704,43 @@ class EkonomisktBistandHandler:
             },
             SRC_CASE,
         )
+        return None
 
-        # 2. The payment order, for a grant.
+    async def _order_payment(self) -> Decided | Referred:
+        """For a grant the month's payment order, exactly once; then the item is decided."""
+        ctx, app, decision, case = self.ctx, self.app, self.decision, self.case
         if decision.outcome == "granted":
             left = settle_deadline(ctx, "writing_payment")
-            if left is not None and not payments(case):
-                case = await settle(ctx, read, lambda c: bool(payments(c)), left_s=left)
-            if not payments(case):
+            if left is not None and not self._payments(case):
+                case = await settle(
+                    ctx, self._read_case, lambda c: bool(self._payments(c)), left_s=left
+                )
+            if not self._payments(case):
                 await ctx.mark_step("writing_payment")
-                written_at = written_at or datetime.now(UTC)
+                self.written_at = self.written_at or datetime.now(UTC)
                 try:
-                    case = await screens.order_payment(case.case_id, amount, app.month, account)
+                    case = await self.screens.order_payment(
+                        case.case_id, self._amount, app.month, self.household.account
+                    )
                 except WriteOutcomeUnknown:
                     case = await settle(
-                        ctx, read, lambda c: bool(payments(c)), left_s=ctx.settle_s
+                        ctx,
+                        self._read_case,
+                        lambda c: bool(self._payments(c)),
+                        left_s=ctx.settle_s,
                     )
-                    if not payments(case):
+                    if not self._payments(case):
                         raise
-            if (why := payment_mismatch(case)) is not None:
-                if not payments(case):
+            if (why := self._payment_mismatch(case)) is not None:
+                if not self._payments(case):
                     raise UnexpectedScreen(
                         "utbetalningen syns inte på ärendet efter beställning",
                         system=SYSTEM,
                         step="verifiering",
                     )
-                return side_by_side(case, why)
-            payment = payments(case)[0]
-            facts.add(
+                return self._side_by_side(case, why)
+            payment = self._payments(case)[0]
+            self.facts.add(
                 "utbetalning",
                 {
                     "belopp": payment.amount,
@@ -660,11 +751,11 @@ class EkonomisktBistandHandler:
             )
         return Decided(
             decision=decision,
-            facts=facts,
+            facts=self.facts,
             legacy_case_id=case.case_id,
-            diarienummer=found.diarienummer,
-            recovered=written_at is None,
-            written_at=written_at,
+            diarienummer=self.written.diarienummer,
+            recovered=self.written_at is None,
+            written_at=self.written_at,
             verified_at=datetime.now(UTC),
         )
 

@@ -21,7 +21,7 @@ from caserobot_komvux.school_records import DEFAULTS, NAME
 PACKAGE = CaseTypePackage(
     name=CASE_TYPE.name,
     rules=CASE_TYPE,
-    handler="caserobot_komvux.handler:KomvuxHandler",
+    handler="caserobot_komvux.handler:KomvuxProcess",
     profile={
         "label": "Komvux",
         "unit": "Vuxenutbildning",

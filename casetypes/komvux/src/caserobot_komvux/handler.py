@@ -1,5 +1,6 @@
 """Komvux admission, one course choice per work item: collect the facts, apply the rules,
-write the decision back into the case system once.
+write the decision back into the case system once. The steps, in the order the robot's
+``tasks.robot`` gives them (:mod:`caserobot.process`).
 
 Facts and where they come from:
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from caserobot import rules
-from caserobot.cases.base import Decided, Facts, Referred, WorkContext
-from caserobot.cases.writeback import find_or_create_case, write_once
-from caserobot.exceptions import BusinessException, InputError, ReasonCode
+from caserobot.cases.base import Facts, WorkContext
+from caserobot.cases.writeback import find_or_create_case
+from caserobot.exceptions import BusinessException, ReasonCode
+from caserobot.legacy.casesystem import CaseRecord
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import Personnummer
+from caserobot.process import ItemProcess, step
 from caserobot.settings import get_settings
 from caserobot_komvux import knowledge
 from caserobot_komvux.application import CourseChoice, KomvuxApplication, parse_komvux
@@ -35,39 +37,68 @@ SRC_REG = "elevregistret (VuxReg)"
 SRC_CASE = "ärendesystemet"
 
 
-class KomvuxHandler:
+class KomvuxProcess(ItemProcess):
+    """One course choice, from the application to the decision written back: the steps
+    the robot's ``tasks.robot`` puts in order (keyword ``Process Course Choice``)."""
+
     case_type = CASE_TYPE
+    app: KomvuxApplication
+    choice: CourseChoice
+    qualifying: bool
+    person: PersonRecord
+    card: PersonCard | None
+    case: CaseRecord
 
-    async def process(self, ctx: WorkContext) -> Decided | Referred:
-        facts = ctx.facts
+    @step("Read Application", gives=("app", "choice"))
+    async def read_application(self) -> None:
+        """Read the application and this item's course choice (the e-service's, kept in
+        the work item at intake); a malformed one goes to a caseworker, naming the field."""
+        ctx = self.ctx
         raw = ctx.payload.get("application") or await ctx.systems.eservice.get(ctx.eservice_id)
-        app, choice = parse_komvux(raw, ctx.payload.get("part"))
-        pnr = app.applicant.personnummer
-        facts.add("ansökan", _summary(app, choice), SRC_APP)
+        self.app, self.choice = parse_komvux(raw, ctx.payload.get("part"))
+        self.facts.add("ansökan", _summary(self.app, self.choice), SRC_APP)
 
-        # First the catalogue: a course choice that is not a real course start is bad input,
-        # and no case is made for it. Then the population register (no seat), the school
-        # register (this seat's session there) and the case system (this seat) side by side.
-        register: SchoolRecordsSession = await ctx.web(NAME)
-        qualifying = await self._course_start(register, choice, facts)
-        person, card, case = await ctx.gather(
-            ctx.systems["population"].person(pnr),
-            self._records(register, pnr, facts),
-            find_or_create_case(ctx, pnr, CASE_TYPE, ctx.application_id),
+    @step("Check Course Start In Catalogue", needs=("choice",), gives=("qualifying",))
+    async def check_course_start(self) -> None:
+        """Find the course start in the school register's catalogue: a course the
+        provider does not give on that day, or at another level, is bad input (no case is
+        made for it). Notes whether the course counts towards eligibility."""
+        register: SchoolRecordsSession = await self.ctx.web(NAME)
+        self.qualifying = await self._course_start(register, self.choice, self.facts)
+
+    @step("Look Up Applicant In Population Register", needs=("app",), gives=("person",))
+    async def look_up_person(self) -> None:
+        """Home municipality, folkbokförd or not, protected identity (Navet)."""
+        pnr = self.app.applicant.personnummer
+        self.person = person = await self.ctx.systems["population"].person(pnr)
+        self.facts.add("folkbokföringskommun", person.municipality or None, SRC_POP)
+        self.facts.add("folkbokförd_i_sverige", person.registered, SRC_POP)
+        self.facts.add("skyddad_identitet", person.protected_identity, SRC_POP)
+
+    @step("Read Education In School Register", needs=("app",), gives=("card",))
+    async def read_education(self) -> None:
+        """Completed programmes and every grade, from the person card in the school
+        register (this seat's session there)."""
+        register: SchoolRecordsSession = await self.ctx.web(NAME)
+        self.card = await self._records(register, self.app.applicant.personnummer, self.facts)
+
+    @step("Find Or Create Case", needs=("app",), gives=("case",))
+    async def find_or_create_case(self) -> None:
+        """The item's case in the case system, found by its reference or created, exactly
+        once."""
+        pnr = self.app.applicant.personnummer
+        self.case = await find_or_create_case(self.ctx, pnr, CASE_TYPE, self.ctx.application_id)
+        self.facts.add("ärende", self.case.case_id, SRC_CASE)
+
+    @step(
+        "Apply Rules", needs=("app", "choice", "person", "card", "qualifying"), gives=("decision",)
+    )
+    async def decide(self) -> None:
+        """Decide with the rules in force on the decision date (rule set
+        ``nacka-komvux``); the trace names every rule with its legal reference."""
+        self.apply_rules(
+            self._inputs(self.ctx, self.app, self.choice, self.person, self.card, self.qualifying)
         )
-        facts.add("ärende", case.case_id, SRC_CASE)
-        facts.add("folkbokföringskommun", person.municipality or None, SRC_POP)
-        facts.add("folkbokförd_i_sverige", person.registered, SRC_POP)
-        facts.add("skyddad_identitet", person.protected_identity, SRC_POP)
-
-        inputs = self._inputs(ctx, app, choice, person, card, qualifying)
-        try:
-            decision = rules.decide(CASE_TYPE, inputs, ctx.as_of)
-        except InputError as exc:  # a register's value the rules' contract refuses
-            raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
-        if decision.outcome == "refer":
-            return Referred.by_rules(decision, facts, case.case_id)
-        return await write_once(ctx, case, decision, facts)
 
     @staticmethod
     def _inputs(

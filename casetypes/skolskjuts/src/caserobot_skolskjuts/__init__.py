@@ -17,7 +17,7 @@ from caserobot_skolskjuts.rules import CASE_TYPE
 PACKAGE = CaseTypePackage(
     name=CASE_TYPE.name,
     rules=CASE_TYPE,
-    handler="caserobot_skolskjuts.handler:SkolskjutsHandler",
+    handler="caserobot_skolskjuts.handler:SkolskjutsProcess",
     profile={
         "label": "Skolskjuts",
         "unit": "Skolskjuts",

@@ -1,19 +1,21 @@
-"""Skolskjuts (school transport): collect the facts, apply the rules, write the decision back."""
+"""Skolskjuts (school transport): collect the facts, apply the rules, write the decision back.
+
+The steps, in the order the robot's ``tasks.robot`` gives them (:mod:`caserobot.process`).
+"""
 
 from __future__ import annotations
 
-from caserobot import rules
-from caserobot.cases.base import Decided, Facts, Referred, WorkContext
-from caserobot.cases.writeback import find_or_create_case, write_once
+from caserobot.cases.base import Facts, WorkContext
+from caserobot.cases.writeback import find_or_create_case
 from caserobot.exceptions import (
     BusinessException,
-    InputError,
     ReasonCode,
     UnexpectedScreen,
 )
 from caserobot.legacy.casesystem import CaseRecord, CaseSummary, Placement, Pupil
 from caserobot.legacy.population import PersonRecord
 from caserobot.personnummer import mask
+from caserobot.process import ItemProcess, step
 from caserobot_skolskjuts.application import (
     MAX_PLAUSIBLE_DISTANCE_M,
     SkolskjutsApplication,
@@ -28,28 +30,72 @@ SRC_POP = "folkbokföringen (Navet)"
 SRC_ROUTE = "vägtjänsten"
 
 
-class SkolskjutsHandler:
+class SkolskjutsProcess(ItemProcess):
+    """One application, from the e-service to the decision written back: the steps the
+    robot's ``tasks.robot`` puts in order (keyword ``Process School Transport Application``).
+    """
+
     case_type = CASE_TYPE
+    app: SkolskjutsApplication
+    pupil: Pupil
+    placement: Placement
+    child: PersonRecord
+    second: PersonRecord | None
+    case: CaseRecord
+    distances: list[int]
 
-    async def process(self, ctx: WorkContext) -> Decided | Referred:
-        facts = ctx.facts
-        # The intake took the application from the e-service API into the work item; an item
-        # enqueued without it (older items, manual enqueues) is read from the API now.
+    @step("Read Application", gives=("app",))
+    async def read_application(self) -> None:
+        """Read the application (kept in the work item at intake; an item enqueued without
+        it is read from the e-service's API now); a malformed one goes to a caseworker."""
+        ctx = self.ctx
         raw = ctx.payload.get("application") or await ctx.systems.eservice.get(ctx.application_id)
-        app = parse_skolskjuts(raw)
-        facts.add("ansökan", _application_summary(app), SRC_APP)
+        self.app = parse_skolskjuts(raw)
+        self.facts.add("ansökan", _application_summary(self.app), SRC_APP)
 
-        # The case system (one seat, screens one after another) and the registers (no seat
-        # limit) are independent until the route lookup, so they run side by side; so do the
-        # case creation and the route lookup after them.
-        (pupil, placement), (child, second) = await ctx.gather(
-            self._read_pupil(ctx, app, facts), self._register_part(ctx, app, facts)
-        )
-        case, distances = await ctx.gather(
-            self._find_or_create_case(ctx, app, pupil, facts),
-            self._distances(ctx, app, placement, child, second, facts),
+    @step("Read Pupil And Placement In Case System", needs=("app",), gives=("pupil", "placement"))
+    async def read_pupil(self) -> None:
+        """The pupil's page and the school register in the case system: the school
+        placement must be the school applied for."""
+        self.pupil, self.placement = await self._read_pupil(self.ctx, self.app, self.facts)
+
+    @step(
+        "Look Up Child And Guardians In Population Register",
+        needs=("app",),
+        gives=("child", "second"),
+    )
+    async def look_up_child(self) -> None:
+        """The child's home municipality and protection, that the applicant is a guardian,
+        and for alternating residence the other guardian's address (Navet)."""
+        self.child, self.second = await self._register_part(self.ctx, self.app, self.facts)
+
+    @step("Find Or Create Case", needs=("app", "pupil"), gives=("case",))
+    async def find_or_create(self) -> None:
+        """The application's case, found by its reference on the pupil's page or created,
+        exactly once."""
+        self.case = await self._find_or_create_case(self.ctx, self.app, self.pupil, self.facts)
+
+    @step(
+        "Measure Walking Distances",
+        needs=("app", "placement", "child", "second"),
+        gives=("distances",),
+    )
+    async def measure(self) -> None:
+        """Walking distance from each home address to the school (the route service)."""
+        self.distances = await self._distances(
+            self.ctx, self.app, self.placement, self.child, self.second, self.facts
         )
 
+    @step(
+        "Apply Rules",
+        needs=("app", "placement", "child", "second", "distances"),
+        gives=("decision",),
+    )
+    async def decide(self) -> None:
+        """Decide with the rules in force on the decision date (rule set
+        ``nacka-skolskjuts``); the trace names every rule with its legal reference."""
+        app, placement, child, second = self.app, self.placement, self.child, self.second
+        distances = self.distances
         alternating = second is not None
         inputs = {
             "grade": placement.grade,
@@ -68,13 +114,7 @@ class SkolskjutsHandler:
         }
         if alternating and len(distances) < 2:  # second guardian protected: no address
             inputs["second_address_walking_distance_m"] = 0
-        try:
-            decision = rules.decide(CASE_TYPE, inputs, ctx.as_of)
-        except InputError as exc:  # a register's value the rules' contract refuses
-            raise BusinessException(ReasonCode.INVALID_FIELD, exc.detail, field=exc.field) from None
-        if decision.outcome == "refer":
-            return Referred.by_rules(decision, facts, case.case_id)
-        return await write_once(ctx, case, decision, facts)
+        self.apply_rules(inputs)
 
     async def _read_pupil(
         self, ctx: WorkContext, app: SkolskjutsApplication, facts: Facts

@@ -13,6 +13,7 @@ from caserobot.web.routes import (
     canary,
     casework,
     dashboard,
+    run_files,
     schedules,
 )
 
@@ -27,4 +28,5 @@ ROUTERS: list[APIRouter] = [
     *(schedules.router, schedules.api_router),
     *(dashboard.router, dashboard.api_router),
     canary.router,  # UI-drift canary (issue 13)
+    run_files.router,  # a run's log files behind a signed path (no cookie)
 ]

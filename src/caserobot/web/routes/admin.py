@@ -26,6 +26,7 @@ from caserobot.web.routes.admin_api import (
     run_detail,
     run_out,
 )
+from caserobot.web.routes.run_files import signed_path
 from caserobot.web.security import ROBOT_OUTPUT_CSP
 
 router = APIRouter(
@@ -184,10 +185,14 @@ def retry_failed(request: Request, run_id: RowId, db: Db, user: Admin) -> Respon
 
 
 @router.get("/runs/{run_id}/files/{filename}")
-def run_file(request: Request, run_id: RowId, filename: str, db: Db) -> Response:
+def run_file(request: Request, run_id: RowId, filename: str, db: Db, user: Admin) -> Response:
     path = administration.run_file(db.sessions, run_id, filename)
-    if path is None:
+    if path is None or filename not in administration.RUN_FILES:
         raise HTTPException(404)
     log_access(request, "run.file.view", f"run:{run_id}/{filename}")
-    # Robot's pages need their inline scripts: they run sandboxed, without cookie or network.
+    if path.suffix == ".html":
+        # Robot's pages run sandboxed, without the cookie: what they load (a split log's
+        # parts, screenshots) is reached through a signed path (routes/run_files.py).
+        signed = signed_path(request, run_id, user.username, filename)
+        return RedirectResponse(signed, status_code=303)
     return FileResponse(path, headers={"Content-Security-Policy": ROBOT_OUTPUT_CSP})
