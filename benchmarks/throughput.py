@@ -27,7 +27,9 @@ out; Chromium's start-up and the logins included) per case, and ``pss_mb``, the 
 proportional set size of the same processes (sampled every 0.5 s). ``peak_rss_mb`` is kept
 for comparison with earlier figures (RSS counts shared pages once per process).
 
-The last line is one JSON object. The Prefect/Robot Framework start-up is not part of the
+Each item's steps are journaled as in a robot run (the journal log.html is made from);
+``steps_p50_ms`` is the median time of each step of the decided cases: where a case's time
+goes. The last line is one JSON object. The Prefect/Robot Framework start-up is not part of the
 measurement: this measures the robot engine those run. Rates are over the processing
 phase, after Chromium has started and the seats have logged in (printed separately). It
 refuses to run when anything already listens on its ports (stand-ins left running would be
@@ -154,7 +156,14 @@ def _server_counts(base: dict[str, str]) -> dict[str, int]:
 
 
 def _measure(
-    settings, case_type: str, mode: str, seats: int, cases: int, seed: int, base: dict[str, str]
+    settings,
+    case_type: str,
+    mode: str,
+    seats: int,
+    cases: int,
+    seed: int,
+    base: dict[str, str],
+    journaled: bool = True,
 ) -> dict:
     from caserobot.db import open_database
     from caserobot.intake import intake
@@ -180,11 +189,22 @@ def _measure(
             if done[0] % 25 == 0 or done[0] == cases:
                 print(f"  {mode}: {done[0]}/{cases}", file=sys.stderr, flush=True)
 
-    worker = RobotWorker(settings, queue, case_type, seats=seats, mode=mode, progress=progress)
+    # As in a robot run, every item's steps go to the journal that log.html is made from.
+    extra: dict = {}
+    if journaled:
+        from caserobot.robotlog import JOURNAL, Journal
+
+        journal_path = Path(db_dir) / JOURNAL
+        extra["journal"] = journal = Journal(journal_path)
+    worker = RobotWorker(
+        settings, queue, case_type, seats=seats, mode=mode, progress=progress, **extra
+    )
     cpu_before = _cpu_s()
     with Memory() as memory:
         stats = asyncio.run(worker.run())
     cpu_after = _cpu_s()
+    if journaled:
+        journal.close()
     cpu_s = sum(v - cpu_before.get(pid, 0.0) for pid, v in cpu_after.items()) - memory.cpu_s
     after = _server_counts(base)
     web = [k for k in base if k not in API_SYSTEMS]  # the case system and any of its own
@@ -214,7 +234,29 @@ def _measure(
         "peak_rss_mb": memory.peak_rss / 2**20,
         "errors": stats.application_errors,
         "counts": stats.as_dict(),
+        "steps_p50_ms": _step_medians(journal_path) if journaled else {},
     }
+
+
+def _step_medians(journal: Path) -> dict[str, float]:
+    """Median time of each step of the decided items (``2. Side By Side / <step>`` for a step
+    side by side),
+    from the journal the engine wrote: where a case's time goes, step by step."""
+    from caserobot.robotlog import read
+
+    times: dict[str, list[float]] = {}
+
+    def walk(steps: list[dict], prefix: str = "") -> None:
+        for n, step in enumerate(steps, 1):
+            name = f"{prefix}{step['name']}" if prefix else f"{n}. {step['name']}"
+            times.setdefault(name, []).append(step["elapsed_ms"])
+            walk(step["body"], name + " / ")
+
+    for record in read(journal):
+        if record["status"] == "PASS" and record["kind"] == "application":
+            walk(record["steps"])
+            times.setdefault("(the whole item)", []).append(record["elapsed_ms"])
+    return {name: round(statistics.median(ms), 1) for name, ms in times.items()}
 
 
 def main() -> None:
@@ -240,6 +282,16 @@ def main() -> None:
         help="applications for the classic run (default: same as --cases)",
     )
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="leave the item journal (log.html's source) out, to measure what it costs",
+    )
+    ap.add_argument(
+        "--fast-only",
+        action="store_true",
+        help="profile caserobot's way alone: no classic runs, so no speed-up figures",
+    )
     args = ap.parse_args()
 
     own = _web_standins(args.case_type)
@@ -292,17 +344,28 @@ def main() -> None:
             f"UI {args.ui_latency_ms} ms, API {args.api_latency_ms} ms",
             file=sys.stderr,
         )
-        fast = _measure(settings, args.case_type, "fast", args.seats, args.cases, args.seed, base)
-        print(
-            f"classic: {args.cases} cases, {args.seats} sessions, every screen rendered",
-            file=sys.stderr,
+        fast = _measure(
+            settings,
+            args.case_type,
+            "fast",
+            args.seats,
+            args.cases,
+            args.seed,
+            base,
+            journaled=not args.no_journal,
         )
-        classic = _measure(
-            settings, args.case_type, "classic", args.seats, args.cases, args.seed, base
-        )
-        classic_n = args.classic_cases or args.cases
-        print(f"classic: {classic_n} cases, 1 session, every screen rendered", file=sys.stderr)
-        single = _measure(settings, args.case_type, "classic", 1, classic_n, args.seed, base)
+        classic = single = fast  # --fast-only: no classic figures are printed
+        if not args.fast_only:
+            print(
+                f"classic: {args.cases} cases, {args.seats} sessions, every screen rendered",
+                file=sys.stderr,
+            )
+            classic = _measure(
+                settings, args.case_type, "classic", args.seats, args.cases, args.seed, base
+            )
+            classic_n = args.classic_cases or args.cases
+            print(f"classic: {classic_n} cases, 1 session, every screen rendered", file=sys.stderr)
+            single = _measure(settings, args.case_type, "classic", 1, classic_n, args.seed, base)
     finally:
         if standins:
             standins.stop()
@@ -330,6 +393,7 @@ def main() -> None:
         "p50_ms": round(fast["p50_ms"], 1),
         "p95_ms": round(fast["p95_ms"], 1),
         "peak_rss_mb": round(max(fast["peak_rss_mb"], classic["peak_rss_mb"]), 1),
+        "steps_p50_ms": fast["steps_p50_ms"],
     }
     print(
         f"caserobot: {fast['cases']} cases in {fast['elapsed_s']:.1f} s after "
@@ -345,9 +409,20 @@ def main() -> None:
         f"{limit:.2f} cases/s; efficiency {result['efficiency']:.2f} "
         f"(serial limit S/(pages·L_ui + calls·L_api) = {serial_limit:.2f} cases/s)"
     )
+    print("where a decided case's time goes (median per step, from the item journal):")
+    for name, ms in fast["steps_p50_ms"].items():
+        print(f"  {ms:>7.0f} ms  {name}")
+    if args.fast_only:
+        for key in ("speedup_vs_classic", "speedup_vs_classic_one_session"):
+            result.pop(key)
+        result["peak_rss_mb"] = round(fast["peak_rss_mb"], 1)
     for label, run, key in (
-        (f"classic, {args.seats} sessions", classic, "speedup_vs_classic"),
-        ("classic, 1 session", single, "speedup_vs_classic_one_session"),
+        ()
+        if args.fast_only
+        else (
+            (f"classic, {args.seats} sessions", classic, "speedup_vs_classic"),
+            ("classic, 1 session", single, "speedup_vs_classic_one_session"),
+        )
     ):
         print(
             f"{label}: {run['cases']} cases in {run['elapsed_s']:.1f} s after "
