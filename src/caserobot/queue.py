@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -211,11 +211,12 @@ class WorkQueue:
         limit: int = 1,
         max_attempts: int | None = None,
     ) -> list[WorkItem]:
-        """Take up to ``limit`` items of ``case_type`` for ``owner``, oldest first.
+        """Take up to ``limit`` items of ``case_type`` for ``owner``.
 
-        Claimable: ``new``; ``application_exception`` whose backoff is over; ``in_progress``
-        whose lease expired (its robot crashed; the item keeps its ``step``). Each claimed
-        item gets ``attempts + 1`` and a lease of ``lease_seconds``.
+        Claimable, in this order, each oldest first: ``in_progress`` whose lease expired
+        (its robot crashed; the item keeps its ``step``); ``application_exception`` whose
+        backoff is over; ``new``. Each claimed item gets ``attempts + 1`` and a lease of
+        ``lease_seconds``.
 
         With ``max_attempts``, an item whose lease expired after its last allowed attempt
         is abandoned instead of claimed again: an application that crashes the robot every
@@ -247,21 +248,17 @@ class WorkQueue:
                     )
                     .execution_options(synchronize_session=False)
                 )
-            query = (
-                select(W.id)
-                .where(
-                    W.case_type == case_type,
-                    or_(
-                        and_(W.state.in_(("new", "application_exception")), W.available_at <= now),
-                        and_(W.state == "in_progress", W.lease_expires_at <= now),
-                    ),
-                )
-                .order_by(W.available_at, W.id)
-                .limit(limit)
-            )
-            if _is_postgres(session):
-                query = query.with_for_update(skip_locked=True)
-            ids = list(session.scalars(query))
+            # Three index-served queries, each ``ORDER BY`` the index's own order with a
+            # ``LIMIT``, so a claim costs the same with 25,000 items waiting as with 25
+            # (``claim_queries``; ``tests/db/test_claim_plan.py`` checks the plans).
+            ids: list[int] = []
+            for query in claim_queries(case_type, now):
+                if len(ids) >= limit:
+                    break
+                query = query.limit(limit - len(ids))
+                if _is_postgres(session):
+                    query = query.with_for_update(skip_locked=True)
+                ids += session.scalars(query)
             if not ids:
                 return []
             values: dict[str, Any] = {
@@ -595,6 +592,25 @@ def _columns(record: BaseModel, model: type[BaseModel], *, json_fields: set[str]
     values = record.model_dump(include=fields - json_fields)
     values.update(record.model_dump(include=fields & json_fields, mode="json"))
     return values
+
+
+def claim_queries(case_type: str, now: datetime) -> list[Select[tuple[int]]]:
+    """The claim's queries, in the order they are tried: expired leases, retries whose
+    backoff is over, new items; each oldest first on an index that holds that order
+    (``ix_work_items_leases``, ``ix_work_items_claim``: case type and state, then time and
+    id), so the database reads the first rows of one index range and stops at the limit."""
+    leases = (
+        select(W.id)
+        .where(W.case_type == case_type, W.state == "in_progress", W.lease_expires_at <= now)
+        .order_by(W.lease_expires_at, W.id)
+    )
+    ready = [
+        select(W.id)
+        .where(W.case_type == case_type, W.state == state, W.available_at <= now)
+        .order_by(W.available_at, W.id)
+        for state in ("application_exception", "new")
+    ]
+    return [leases, *ready]
 
 
 def _item(row: WorkItemRow) -> WorkItem:

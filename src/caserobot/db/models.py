@@ -126,7 +126,9 @@ class WorkItemRow(Base):
     __tablename__ = "work_items"
     __table_args__ = (
         CheckConstraint(_one_of("state", WORK_ITEM_STATES), name="state"),
-        Index("ix_work_items_claim", "case_type", "state", "available_at"),
+        # The claim's queries (caserobot.queue.claim_queries) read these in order.
+        Index("ix_work_items_claim", "case_type", "state", "available_at", "id"),
+        Index("ix_work_items_leases", "case_type", "state", "lease_expires_at", "id"),
         Index("ix_work_items_run_id", "run_id"),
         Index("ix_work_items_created_at", "created_at"),  # the dashboard's period queries
     )
