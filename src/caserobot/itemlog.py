@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from caserobot.exceptions import BusinessException
 from caserobot.personnummer import mask
 
 
@@ -98,10 +99,8 @@ def _message(level: str, text: str, html: bool = False) -> tuple[str, str, str, 
 
 
 def _describe(exc: BaseException) -> str:
-    reason, detail = getattr(exc, "reason", None), getattr(exc, "detail", None)
-    if reason is not None and detail is not None:  # a BusinessException: why the item goes on
-        field_ = getattr(exc, "field", None)
-        return mask(f"{reason.value}: {detail}" + (f" (fält: {field_})" if field_ else ""))
+    if isinstance(exc, BusinessException):  # "reason: detail (fält: …)": why it is handed over
+        return mask(str(exc))
     return mask(f"{exc.__class__.__name__}: {exc}") if str(exc) else exc.__class__.__name__
 
 

@@ -35,8 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from robot.utils import normalize
+
 from caserobot import outcomes, rules
 from caserobot.cases.base import Decided, Referred, WorkContext
+from caserobot.cases.writeback import write_once
 from caserobot.exceptions import BusinessException, ConfigurationError, InputError, ReasonCode
 from caserobot.itemlog import ItemLog
 from caserobot.personnummer import mask
@@ -52,7 +55,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _norm(name: str) -> str:
     """A keyword name as Robot Framework matches it: case, spaces and underscores ignored."""
-    return "".join(name.lower().replace("_", " ").split())
+    return normalize(name, ignore="_")
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,14 @@ class ItemProcess:
     case_type: ClassVar[str]
     case: Any  # the case in the case system (has ``case_id``), from a case type's step
     decision: Any  # caserobot.rules.Decision, from Apply Rules
+    #: What every item of one robot run may share (e.g. a table read once per run); set by
+    #: the :class:`ProcessHandler` that runs the item.
+    run_cache: dict[str, Any]
 
     def __init__(self, ctx: WorkContext) -> None:
         self.ctx = ctx
         self.facts = ctx.facts
+        self.run_cache = {}
 
     @classmethod
     def steps(cls) -> dict[str, StepSpec]:
@@ -170,7 +177,7 @@ class ItemProcess:
     async def hand_over_if_referred(self) -> Referred | None:
         """If the rules refer the case, it goes to a caseworker with the decision basis and
         the rules' recommendation; otherwise the process goes on."""
-        if self.decision.outcome != "refer":
+        if self.decision.outcome != outcomes.REFER:
             return None
         return Referred.by_rules(self.decision, self.facts, self.case.case_id)
 
@@ -179,13 +186,11 @@ class ItemProcess:
         """Write the decision on the case exactly once and read it back
         (:func:`caserobot.cases.writeback.write_once`); a decision already there that is
         not the robot's own goes to a caseworker side by side with the robot's."""
-        from caserobot.cases.writeback import write_once
-
         self._refuse_referral()
         return await write_once(self.ctx, self.case, self.decision, self.facts)
 
     def _refuse_referral(self) -> None:
-        if self.decision.outcome == "refer":
+        if self.decision.outcome == outcomes.REFER:
             raise ConfigurationError(
                 "robotens process",
                 "reglerna hänvisar ärendet till en handläggare men processen skriver ett "
@@ -231,10 +236,10 @@ def load(tasks: Path, process_cls: type[ItemProcess], keyword: str | None = None
     keywords = {_norm(k.name): k for k in suite.resource.keywords}
     if _norm(name) not in keywords:
         raise ConfigurationError(where, f"nyckelordet '{name}' finns inte under *** Keywords ***")
-    body = keywords[_norm(name)].body
-    calls = tuple(_call(kw, process_cls, where) for kw in body)
+    known = process_cls.steps()
+    calls = tuple(_call(kw, known, where) for kw in keywords[_norm(name)].body)
     process = Process(keywords[_norm(name)].name, calls, tasks)
-    check(process, process_cls, where)
+    check(process, known, where)
     return process
 
 
@@ -250,8 +255,7 @@ def _process_keyword(suite: Any, where: str) -> str:
     )
 
 
-def _call(kw: Any, process_cls: type[ItemProcess], where: str) -> StepCall:
-    known = process_cls.steps()
+def _call(kw: Any, known: dict[str, StepSpec], where: str) -> StepCall:
     if getattr(kw, "type", "KEYWORD") != "KEYWORD" or not getattr(kw, "name", None):
         raise ConfigurationError(
             where,
@@ -286,10 +290,9 @@ def _step_call(name: str, known: dict[str, StepSpec], where: str, line: int) -> 
     return StepCall(known[_norm(name)].name)
 
 
-def check(process: Process, process_cls: type[ItemProcess], where: str) -> None:
+def check(process: Process, known: dict[str, StepSpec], where: str) -> None:
     """Every step's needs are given by an earlier step; the last step always ends the item
-    (with a decision written or a handover)."""
-    known = process_cls.steps()
+    (with a decision written or a handover). ``known``: the case type's steps."""
     given: set[str] = set()
     givers: dict[str, str] = {g: s.name for s in known.values() for g in s.gives}
     for call in process.calls:
@@ -326,9 +329,11 @@ class ProcessHandler:
         self.process_cls = process_cls
         self.declared = declared
         self._steps = process_cls.steps()
+        self._run_cache: dict[str, Any] = {}  # one handler per robot run
 
     async def process(self, ctx: WorkContext) -> Decided | Referred:
         item = self.process_cls(ctx)
+        item.run_cache = self._run_cache
         log = ctx.log
         for call in self.declared.calls:
             if call.side_by_side:

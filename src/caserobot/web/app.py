@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.secret_key = secret_key(settings)  # read (or made) once; signs cookies and links
     app.state.db = db
     app.state.login_throttle = LoginThrottle()
     # Middleware added first runs innermost. The size limit is innermost so that its error,
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.web.max_body_bytes)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secret_key(settings),
+        secret_key=app.state.secret_key,
         session_cookie="caserobot_session",
         max_age=settings.web.session_max_age_s,
         same_site="lax",  # Starlette always sets HttpOnly

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -199,8 +199,6 @@ class EkonomisktBistandProcess(ItemProcess):
     ``Process Economic Assistance Application``)."""
 
     case_type = CASE_TYPE
-    #: Rent caps are the same for every seat and item: read once per process.
-    _rent_caps: ClassVar[list[sp.RentCap] | None] = None
 
     app: EbApplication
     screens: SocialServicesScreens
@@ -373,11 +371,12 @@ class EkonomisktBistandProcess(ItemProcess):
         )
         return household
 
-    @classmethod
-    async def _caps(cls, screens: SocialServicesScreens) -> list[sp.RentCap]:
-        if cls._rent_caps is None:
-            cls._rent_caps = await screens.rent_caps()
-        return cls._rent_caps
+    async def _caps(self, screens: SocialServicesScreens) -> list[sp.RentCap]:
+        """The rent caps: the same for every seat and item, read once per robot run."""
+        if "rent_caps" not in self.run_cache:
+            self.run_cache["rent_caps"] = await screens.rent_caps()
+        caps: list[sp.RentCap] = self.run_cache["rent_caps"]
+        return caps
 
     async def _find_or_create_case(
         self,

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from caserobot import administration
 from caserobot.db import Database
 from caserobot.web.deps import get_db
-from caserobot.web.security import ROBOT_OUTPUT_CSP, secret_key
+from caserobot.web.security import ROBOT_OUTPUT_CSP
 
 #: How long a link to a run's log works (a working day).
 TOKEN_MAX_AGE_S = 8 * 3600
@@ -33,7 +33,7 @@ Db = Annotated[Database, Depends(get_db)]
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key(request.app.state.settings), salt=_SALT)
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt=_SALT)
 
 
 def signed_path(request: Request, run_id: int, username: str, filename: str) -> str:
