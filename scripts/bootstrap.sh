@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
 
-if [ -z "${CASEROBOT_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
-  log "Chromium not found: installing Debian's chromium package"
+# Two builds of the same Chromium from Debian: chromium-headless-shell (Chromium's old
+# headless mode, what Playwright itself runs headless; the robots' default: about half the
+# CPU and two thirds of the memory per case, docs/decisions.md) and chromium (a full
+# browser, for headed runs and as the fallback).
+if [ -z "${CASEROBOT_CHROMIUM:-}" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ]; }; then
+  log "Chromium not found: installing Debian's chromium and chromium-headless-shell packages"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-headless-shell >/dev/null
 fi
 
 PY=${PYTHON:-python3}

@@ -34,32 +34,57 @@ class IntakeResult:
     already_queued: int
 
 
+#: Told the applications done so far and the number listed, after each batch.
+ProgressFn = Callable[[int, int], None]
+
+
 async def intake(
-    settings: Settings, queue: WorkQueue, case_type: str, *, run_id: int | None = None
+    settings: Settings,
+    queue: WorkQueue,
+    case_type: str,
+    *,
+    run_id: int | None = None,
+    progress: ProgressFn | None = None,
 ) -> IntakeResult:
+    """Move every submitted application of ``case_type`` into the queue.
+
+    In batches of ``work.intake_batch``: a batch's items are committed in one transaction,
+    then its applications are marked received, at most ``work.intake_concurrency`` calls
+    at once. Repeating it (or a crash half-way) is harmless: what was not marked received is
+    listed again and its items are found already queued.
+    """
     client = EServiceClient(settings.eservice.base_url, timeout_s=settings.eservice.timeout_s)
+    limiter = asyncio.Semaphore(settings.work.intake_concurrency)
+    batch_size = settings.work.intake_batch
+    enqueued = already = done = 0
+
+    async def mark(application_id: str) -> None:
+        async with limiter:
+            await client.mark_received(application_id)
+
     try:
         applications = await client.list_submitted(case_type)
         split = discovery.package(case_type).splitter()
-        results = await asyncio.to_thread(
-            queue.enqueue_many,
-            case_type,
-            [item for a in applications for item in work_items(a, split)],
-            run_id=run_id,
-        )
-        created = sum(1 for _, was_created in results if was_created)
-        limiter = asyncio.Semaphore(8)
-
-        async def mark(application_id: str) -> None:
-            async with limiter:
-                await client.mark_received(application_id)
-
-        await asyncio.gather(*(mark(str(a.get("id"))) for a in applications))
+        if progress is not None:
+            progress(0, len(applications))
+        for start in range(0, len(applications), batch_size):
+            batch = applications[start : start + batch_size]
+            results = await asyncio.to_thread(
+                queue.enqueue_many,
+                case_type,
+                [item for a in batch for item in work_items(a, split)],
+                run_id=run_id,
+            )
+            created = sum(1 for _, was_created in results if was_created)
+            enqueued += created
+            already += len(results) - created
+            await asyncio.gather(*(mark(str(a.get("id"))) for a in batch))
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(applications))
     finally:
         await client.aclose()
-    return IntakeResult(
-        listed=len(applications), enqueued=created, already_queued=len(results) - created
-    )
+    return IntakeResult(listed=len(applications), enqueued=enqueued, already_queued=already)
 
 
 def work_items(

@@ -18,8 +18,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+#: Debian's build of Chromium's old headless mode (package chromium-headless-shell).
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+#: Debian's full Chromium (package chromium).
+FULL_CHROMIUM = "/usr/bin/chromium"
+
+
 def _find_chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+    """The headless shell when installed (the robots run headless: measured at about half
+    the CPU per case of the full browser's headless mode), else the full Chromium."""
+    for candidate in (HEADLESS_SHELL, FULL_CHROMIUM, "/usr/bin/chromium-browser"):
         if Path(candidate).exists():
             return candidate
     return shutil.which("chromium") or shutil.which("chromium-browser")
@@ -72,7 +80,8 @@ class CaseSystemSettings(WebSystemSettings):
 class BrowserSettings(BaseModel):
     executable_path: str | None = Field(
         default_factory=_find_chromium,
-        description="Chromium binary for Playwright (Debian's /usr/bin/chromium by default)",
+        description="Chromium binary for Playwright: Debian's /usr/bin/chromium-headless-shell "
+        "when installed, else /usr/bin/chromium (needed for headless=false)",
     )
     headless: bool = Field(default=True, description="Run Chromium headless")
 
@@ -93,6 +102,23 @@ class WorkSettings(BaseModel):
         ge=0,
         description="How long a run waits for a legacy system that is down before it ends "
         "with the items still waiting (the next run takes them)",
+    )
+    intake_batch: int = Field(
+        default=500,
+        ge=1,
+        description="Applications the intake enqueues in one transaction before it marks "
+        "them received in the e-service",
+    )
+    intake_concurrency: int = Field(
+        default=16,
+        ge=1,
+        description="Calls the intake makes to the e-service at once (marking received)",
+    )
+    renew_context_every: int = Field(
+        default=100,
+        ge=0,
+        description="Items a seat processes before it moves to a fresh browser context on "
+        "the same logged-in session (keeps memory flat over long runs; 0: never)",
     )
     breaker_threshold: int = Field(
         default=5, ge=1, description="Consecutive failures that mark a legacy system as down"
@@ -154,6 +180,13 @@ class PrefectSettings(BaseModel):
     )
     startup_timeout_s: float = Field(
         default=120.0, gt=0, description="How long the local server may take to start"
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Database of the local server, a SQLAlchemy async URL: "
+        "postgresql+asyncpg://user:password@127.0.0.1:5432/prefect (given to the server as "
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL). Unset: Prefect's SQLite file in "
+        "var_dir/prefect. An external server is configured on that server instead",
     )
 
 

@@ -76,6 +76,7 @@ class WorkerStats:
     transient_errors: int = 0  # system failures: the item waits, no attempt used
     seats_opened: int = 0  # most seats open at once
     seat_failures: list[str] = field(default_factory=list)  # seats that stopped on an error
+    context_renewals: int = 0  # seats moved to a fresh browser context (flat memory)
     stopped_reason: str | None = None  # why the run ended with items still waiting
     breakers: list[dict[str, Any]] = field(default_factory=list)  # per system, at the end
 
@@ -100,6 +101,7 @@ class WorkerStats:
             "startup_s": round(self.startup_s, 3),
             "transient_errors": self.transient_errors,
             "seats_opened": self.seats_opened,
+            "context_renewals": self.context_renewals,
             "seat_failures": list(self.seat_failures),
             "stopped_reason": self.stopped_reason,
             "breakers": list(self.breakers),
@@ -351,8 +353,13 @@ class RobotWorker:
         self, owner: str, session: CaseSystemSession, systems: Systems, web: SeatSessions
     ) -> None:
         lease = self.settings.work.lease_seconds
+        renew_every = self.settings.work.renew_context_every
         idle_since: float | None = None
+        since_renewal = 0
         while True:
+            if renew_every and since_renewal >= renew_every:
+                await self._renew_contexts(session, web)
+                since_renewal = 0
             stop = await self._hold()
             if stop is not None:
                 self.stats.stopped_reason = stop
@@ -369,6 +376,7 @@ class RobotWorker:
                 )
                 if claimed:
                     idle_since = None
+                    since_renewal += 1
                     await self._process_contained(owner, claimed[0], session, systems, web)
                     continue
             finally:
@@ -387,6 +395,14 @@ class RobotWorker:
                 )
                 return
             await asyncio.sleep(0.5)
+
+    async def _renew_contexts(self, session: CaseSystemSession, web: SeatSessions) -> None:
+        """The seat's sessions to fresh browser contexts, between two items; a failure here
+        is the system's (the next item meets it and handles it as usual), never the seat's."""
+        with contextlib.suppress(ApplicationException):
+            await session.renew_context()
+            await web.renew_contexts()
+            self.stats.context_renewals += 1
 
     async def _hold(self) -> str | None:
         """Wait while a legacy system is down; a reason to stop claiming, or None to claim.

@@ -17,7 +17,9 @@ from caserobot.cli import (
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "robots", "exceptions", "report", "decide"])
+@pytest.mark.parametrize(
+    "command", ["demo", "run", "intake", "robots", "exceptions", "report", "decide"]
+)
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
@@ -137,3 +139,33 @@ def test_run_of_a_paused_robot_is_refused_with_the_reason(
     assert "Roboten skolskjuts är pausad: ingen körning startades" in output
     assert "Traceback" not in output
     assert registry.list_runs(db.sessions) == []
+
+
+def test_intake_moves_a_volume_in_batches_once(platform_settings, fresh_standins, monkeypatch):
+    """`caserobot intake`: every submitted application into the queue, in batches smaller
+    than the volume; repeated, nothing is queued twice; a wrong case type is named."""
+    from caserobot.db import init_db
+    from caserobot.queue import WorkQueue
+
+    monkeypatch.setenv("CASEROBOT_WORK__INTAKE_BATCH", "7")
+    monkeypatch.setenv("CASEROBOT_WORK__INTAKE_CONCURRENCY", "3")
+    from caserobot.settings import get_settings
+
+    get_settings.cache_clear()
+    generated = fresh_standins.generate(25, seed=41, malformed_share=0.0)
+    first = runner.invoke(app, ["intake", "skolskjuts"], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    assert "25 ansökningar i e-tjänsten; 25 nya i kön, 0 fanns redan" in first.output
+    queue = WorkQueue(init_db(get_settings()).sessions)
+    queued = {i.application_id for i in queue.items(case_type="skolskjuts", limit=1000)}
+    assert queued == {str(i) for i in generated["ids"]}
+    received = [e for e in fresh_standins.ledger("eservice") if e["kind"] == "application_received"]
+    assert {e["application_id"] for e in received} == queued
+
+    again = runner.invoke(app, ["intake", "skolskjuts"], env={"COLUMNS": "200"})
+    assert again.exit_code == 0 and "0 ansökningar i e-tjänsten; 0 nya" in again.output
+    assert len(queue.items(case_type="skolskjuts", limit=1000)) == 25
+
+    wrong = runner.invoke(app, ["intake", "skolskjut"])
+    assert wrong.exit_code == 1 and "okänd ärendetyp 'skolskjut'" in wrong.output
+    assert "Traceback" not in wrong.output

@@ -32,7 +32,11 @@ OUTCOME = {"bifall": "granted", "avslag": "denied", "urval": "selection"}
 def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
     fresh_standins, sqlite_db, monkeypatch, tmp_path
 ) -> None:
+    # Each seat moves to a fresh browser context every 3 items (on the same logged-in
+    # sessions, in both web systems): nothing may be lost or written twice across that.
+    monkeypatch.setenv("CASEROBOT_WORK__RENEW_CONTEXT_EVERY", "3")
     settings = apply_standins_env(fresh_standins, monkeypatch)
+    assert settings.work.renew_context_every == 3
     generated = fresh_standins.generate(30, seed=23, malformed_share=0.1, type=KOMVUX)
     apps = [
         fresh_standins.http.get(f"{fresh_standins.eservice_url}/api/applications/{i}").json()
@@ -53,6 +57,7 @@ def test_every_course_choice_is_decided_as_the_registers_say_exactly_once(
     stats = run_engine(settings, queue, case_type=KOMVUX, run_id=run.id)
 
     assert stats.application_errors == 0 and not stats.seat_failures
+    assert stats.context_renewals >= 2, stats.as_dict()
     items = {i.application_id: i for i in queue.items(case_type=KOMVUX, limit=10_000)}
     assert all(i.state in ("done", "business_exception") for i in items.values())
     decisions = {d.application_id: d for d in queue.decisions(case_type=KOMVUX)}

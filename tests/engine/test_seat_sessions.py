@@ -70,6 +70,29 @@ def test_a_seat_opens_its_session_once_and_logs_it_out(fresh_standins, monkeypat
     _run(fresh_standins, monkeypatch, again)
 
 
+def test_a_renewed_context_keeps_the_seat_logged_in(fresh_standins, monkeypatch) -> None:
+    """The seat moves to a fresh browser context on the same server session: no new login,
+    the old context is closed, and the session still reads as the robot."""
+
+    def logins() -> int:
+        return int(fresh_standins.stats("case_system")["login_requests"])
+
+    async def body(seat: SeatSessions) -> None:
+        session = await seat.get("elevreg")
+        old_context = session._context
+        after_login = logins()
+        await seat.renew_contexts()
+        assert session.renewals == 1 and session._context is not old_context
+        assert old_context not in session._browser.contexts  # closed: its objects let go
+        html = await session.read("/", "start")
+        assert session.logged_in_as(html) == session.username
+        assert logins() == after_login  # the same server session: no login, no new licence
+        await seat.aclose()
+
+    fresh_standins.configure("case_system", seats=1)
+    _run(fresh_standins, monkeypatch, body)
+
+
 def test_no_free_seat_in_the_other_system_is_transient(fresh_standins, monkeypatch) -> None:
     fresh_standins.configure("case_system", seats=2, seats_taken=2)
 

@@ -153,6 +153,12 @@ class SeatSessions:
         """The open session whose system is called ``system`` (its ``SYSTEM``), if any."""
         return next((s for s in self._open.values() if getattr(s, "SYSTEM", None) == system), None)
 
+    async def renew_contexts(self) -> None:
+        """Each open session to a fresh browser context (see ``WebSession.renew_context``)."""
+        async with self._lock:
+            for session in self._open.values():
+                await session.renew_context()
+
     def pages(self) -> int:
         """Requests its sessions made to their UIs."""
         return sum(s.pages for s in self._open.values())

@@ -141,3 +141,44 @@ def run(
         except CaseRobotError as exc:
             raise fail(str(exc)) from None
         print_report(result["run_id"], settings, result["report"].get("excel"))
+
+
+@app.command()
+def intake(
+    case_type: Annotated[str, typer.Argument(help="Case type, see `caserobot case-types`")],
+) -> None:
+    """Move every submitted application of a case type from the e-service into the queue.
+
+    In batches (CASEROBOT_WORK__INTAKE_BATCH, 500), with at most
+    CASEROBOT_WORK__INTAKE_CONCURRENCY calls to the e-service at once (16), and a progress
+    bar. Safe to repeat or to stop half-way: an application already queued is not queued
+    again. A robot's run does the same before it starts; this is for large volumes (a
+    year's applications) and for filling the queue ahead of the robots.
+    """
+    import asyncio
+
+    from caserobot import discovery
+    from caserobot.db import init_db
+    from caserobot.intake import intake as run_intake
+    from caserobot.queue import WorkQueue
+
+    if case_type not in discovery.installed():
+        known = ", ".join(sorted(discovery.installed()))
+        raise fail(f"okänd ärendetyp {case_type!r} (installerade: {known})")
+    settings = get_settings()
+    queue = WorkQueue(init_db(settings).sessions)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        bar = progress.add_task(f"{case_type}: ansökningar", total=None)
+
+        def advance(done: int, listed: int) -> None:
+            progress.update(bar, completed=done, total=listed)
+
+        try:
+            result = asyncio.run(run_intake(settings, queue, case_type, progress=advance))
+        except CaseRobotError as exc:
+            raise fail(str(exc)) from None
+    console.print(
+        f"{result.listed} ansökningar i e-tjänsten; {result.enqueued} nya i kön, "
+        f"{result.already_queued} fanns redan"
+    )

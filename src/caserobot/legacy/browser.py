@@ -1,11 +1,13 @@
-"""Headless Chromium for the robots: Debian's /usr/bin/chromium driven by Playwright."""
+"""Headless Chromium for the robots, driven by Playwright: Debian's chromium-headless-shell
+(Chromium's old headless mode, the build Playwright itself uses headless) when installed,
+else Debian's full /usr/bin/chromium. Never a browser downloaded by Playwright."""
 
 from __future__ import annotations
 
 from playwright.async_api import Browser, Playwright, async_playwright
 
 from caserobot.exceptions import ConfigurationError
-from caserobot.settings import BrowserSettings
+from caserobot.settings import FULL_CHROMIUM, HEADLESS_SHELL, BrowserSettings
 
 # Measured on 2 cores (../shared/STACK.md): these flags start cleanly offline;
 # --single-process crashes.
@@ -18,7 +20,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--disable-features=BackForwardCache,Translate,MediaRouter,OptimizationHints",
+    "--disable-features=BackForwardCache,Translate,MediaRouter,OptimizationHints,"
+    "ProactivelySwapBrowsingInstance,SpareRendererForSitePerProcess,RenderDocument",
     "--disable-extensions",
     "--blink-settings=imagesEnabled=false",
 ]
@@ -30,6 +33,12 @@ async def launch(settings: BrowserSettings) -> tuple[Playwright, Browser]:
         raise ConfigurationError(
             "CASEROBOT_BROWSER__EXECUTABLE_PATH",
             "ingen Chromium hittades; kör scripts/bootstrap.sh (installerar Debians chromium)",
+        )
+    if not settings.headless and settings.executable_path == HEADLESS_SHELL:
+        raise ConfigurationError(
+            "CASEROBOT_BROWSER__HEADLESS",
+            f"{HEADLESS_SHELL} kan inte visa något fönster: sätt "
+            f"CASEROBOT_BROWSER__EXECUTABLE_PATH={FULL_CHROMIUM}",
         )
     pw = await async_playwright().start()
     browser = await pw.chromium.launch(

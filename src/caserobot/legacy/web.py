@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -80,6 +81,7 @@ class WebSession:
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self.pages = 0  # requests to the UI made by this session, rendered or fetched
+        self.renewals = 0  # times the seat moved to a fresh browser context (renew_context)
         self._last_read: str | None = None  # the last screen read without rendering (fast)
 
     # -- what a system's screens say (its subclass) -----------------------------------------
@@ -111,24 +113,61 @@ class WebSession:
         await self.close()
 
     async def open(self) -> None:
-        timeout_ms = self._settings.timeout_s * 1000
-        self._context = await self._browser.new_context(base_url=self._settings.base_url)
-        self._context.set_default_timeout(timeout_ms)
-        self._page = await self._context.new_page()
-        if self.mode == "fast":
-            # A robot needs the DOM and the scripts, not the looks: skip what only paints.
-            await self._context.route(_is_decoration, lambda route: route.abort())
-        await self.after_open(self._context, self._page)
-        self._page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-        self._page.on("request", self._count_request)
+        await self._new_context()
         try:
             await self.login()
         except BaseException:
             await self.close()  # log out whatever half-opened, else it holds a licence
             raise
 
-    def _count_request(self, request: object) -> None:
-        self.pages += 1
+    async def renew_context(self) -> None:
+        """Move the seat to a fresh browser context on the same server session.
+
+        The old context's cookies (the legacy system's session) go to the new one, so the
+        seat stays logged in and holds its licence throughout; the old context is closed
+        without logging out. Chromium and Playwright then let go of everything they held
+        for the old one (pages, frames, requests, routes), which would otherwise grow with
+        every item. If the system has ended the session meanwhile, the next read logs in
+        again as after any idle timeout.
+        """
+        old = self._require_context()
+        try:
+            await self._new_context(storage_state=await old.storage_state())
+        except PlaywrightError as exc:  # the old context stays in use
+            raise LegacySystemUnavailable(
+                f"ny webbläsarkontext kunde inte öppnas: {str(exc).splitlines()[0]}",
+                system=self.SYSTEM,
+                step="ny kontext",
+            ) from exc
+        with contextlib.suppress(PlaywrightError):
+            await old.close()
+        self.renewals += 1
+
+    async def _new_context(self, storage_state: Any = None) -> None:
+        """A context and page set up for this system; the session's only once complete."""
+        context = await self._browser.new_context(
+            base_url=self._settings.base_url, storage_state=storage_state
+        )
+        try:
+            context.set_default_timeout(self._settings.timeout_s * 1000)
+            page = await context.new_page()
+            if self.mode == "fast":
+                # A robot needs the DOM and the scripts, not the looks: skip what only paints.
+                await context.route(DECORATION, lambda route: route.abort())
+            await self.after_open(context, page)
+            page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+            # Screens the session was served: the page's navigations here, fetches in _fetch.
+            # Not a "request" listener: that hands every request (scripts too) to Python.
+            page.on("framenavigated", self._count_navigation)
+        except BaseException:
+            with contextlib.suppress(PlaywrightError):
+                await context.close()
+            raise
+        self._context, self._page = context, page
+
+    def _count_navigation(self, frame: Any) -> None:
+        if frame.parent_frame is None:
+            self.pages += 1
 
     async def login(self) -> None:
         """Log in on this seat; succeed only when the page header names our account.
@@ -319,5 +358,8 @@ def _retry_after(response: object) -> float | None:
     return value if value >= 0 else None
 
 
-def _is_decoration(url: str) -> bool:
-    return url.split("?")[0].endswith((".css", ".png", ".gif", ".jpg", ".svg", ".ico", ".woff2"))
+#: What only paints (fast mode aborts it). A pattern, not a callable: Playwright's driver
+#: matches it, so no other request is stopped and handed to Python (each such hand-off costs
+#: Chromium, the driver and Python CPU, and keeps a Route object alive until the context
+#: closes).
+DECORATION = re.compile(r"\.(css|png|gif|jpg|svg|ico|woff2)(\?.*)?$")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page
@@ -68,7 +69,7 @@ class CaseSystemSession(WebSession):
 
     async def after_open(self, context: BrowserContext, page: Page) -> None:
         if self.mode == "fast":  # the decision post's answer, kept for the read-back
-            await page.route(_is_decision_post, self._capture_decision_post)
+            await page.route(DECISION_POST, self._capture_decision_post)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -278,5 +279,6 @@ def raise_if_refused(html: str, what: str, step: str) -> None:
     raise BusinessException(ReasonCode.CASE_SYSTEM_REFUSED, f"{what}: {err}")
 
 
-def _is_decision_post(url: str) -> bool:
-    return url.split("?")[0].endswith(("/beslut", "/utbetalning"))
+#: The decision and payment forms' URLs (their GET passes through, their POST is captured).
+#: A pattern, so the driver matches it and no other request is handed to Python.
+DECISION_POST = re.compile(r"/(beslut|utbetalning)(\?.*)?$")
