@@ -28,7 +28,9 @@ from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.context import get_run_context
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.states import Cancelled, State
+from sqlalchemy.exc import IntegrityError
 
 from caserobot import discovery, gate, registry
 from caserobot.db import init_db
@@ -124,7 +126,7 @@ def sync_seat_limit(system: str, limit: int) -> None:
         )
     try:
         with get_client(sync_client=True) as client:
-            client.upsert_global_concurrency_limit_by_name(concurrency_limit_name(system), limit)
+            _upsert_limit(client, system, limit)
     except Exception as exc:  # noqa: BLE001 - any failure to reach Prefect is the same to us
         raise ApplicationException(
             f"Prefect-servern på {PREFECT_API_URL.value()} svarar inte ({type(exc).__name__})",
@@ -148,8 +150,27 @@ def seat_limits(settings: Settings, systems: list[str]) -> dict[str, int]:
     return limits
 
 
+def _upsert_limit(client: Any, system: str, limit: int) -> None:
+    """Create or update ``legacy-<system>``. Prefect's upsert reads, then creates: when
+    another run (another worker) created the limit in between, the second try updates it."""
+    name = concurrency_limit_name(system)
+    try:
+        client.upsert_global_concurrency_limit_by_name(name, limit)
+    except ObjectAlreadyExists:
+        client.upsert_global_concurrency_limit_by_name(name, limit)
+
+
 @task(name="register-robot")
 def register_task(robot_name: str) -> dict[str, Any]:
+    try:
+        return _register(robot_name)
+    except IntegrityError:
+        # Two runs of the robot starting at once (two workers) both found the robot or a
+        # system missing and added it: the other's row is there now, so this is an update.
+        return _register(robot_name)
+
+
+def _register(robot_name: str) -> dict[str, Any]:
     settings = get_settings()
     manifest = load_manifest(robot_name)
     db = init_db(settings)
@@ -160,9 +181,7 @@ def register_task(robot_name: str) -> dict[str, Any]:
             spec = {**known[name], "seat_limit": limits.get(name)}
             registry.register_legacy_system(db.sessions, name=name, **spec)
             if spec["seat_limit"]:
-                client.upsert_global_concurrency_limit_by_name(
-                    concurrency_limit_name(name), spec["seat_limit"]
-                )
+                _upsert_limit(client, name, spec["seat_limit"])
     registry.register_robot(
         db.sessions,
         name=manifest.name,

@@ -12,6 +12,11 @@ gives it. A marker ``var/prefect/caserobot-server.json`` (pid, port) names the s
 ``var`` directory; caserobot attaches to a running server only when the marker's process is
 the one listening on the marker's port and the auth string works. Anything else on the port
 is never used: caserobot starts its own server on a free port.
+
+That server keeps its data in SQLite under ``var/prefect``, or in the database that
+``CASEROBOT_PREFECT__DATABASE_URL`` names (PostgreSQL for more than one worker, see
+docs/production.md); the database is checked before the server starts. Workers are started
+by :mod:`caserobot.prefect_worker`.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
+from sqlalchemy.engine import URL
 
-from caserobot import discovery
+from caserobot import discovery, prefect_database
 from caserobot.exceptions import ApplicationException
 from caserobot.settings import Settings
 
@@ -68,13 +75,19 @@ class ManagedProcess:
         self.cmd = cmd
         self.log_path = log_dir / f"{name}.log"
         self.env = {**os.environ, **(env or {})}
+        self.pass_fds: tuple[int, ...] = ()  # open files the child shares (a lock it holds too)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(  # nosec B603  # argv list, no shell, built by caserobot from fixed commands
-            self.cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+            self.cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            start_new_session=True,
+            pass_fds=self.pass_fds,
         )
         return self
 
@@ -289,10 +302,13 @@ def start_prefect_server(settings: Settings, port: int | None = None) -> Prefect
     ``PREFECT_API_AUTH_STRING`` when it requires auth. Else the server caserobot started
     earlier for this ``var`` directory (see :func:`own_prefect_server`), else a new one on
     127.0.0.1 with basic auth, on ``settings.prefect.port`` or, when something else holds
-    that port, a free one. Returns the new server (the caller stops it) or None.
+    that port, a free one; on the database of :func:`caserobot.prefect_database.checked_url`.
+    Returns the new server (the caller stops it) or None.
 
     Raises:
-        ApplicationException: the server does not answer, refuses the auth, or won't start.
+        ConfigurationError: ``CASEROBOT_PREFECT__DATABASE_URL`` is no URL Prefect can use.
+        ApplicationException: the server does not answer, refuses the auth, or won't start;
+            its database does not answer; the running server uses another database.
     """
     configured = os.environ.get("PREFECT_API_URL")
     if configured:  # an operator's server: use it, never start another
@@ -304,8 +320,10 @@ def start_prefect_server(settings: Settings, port: int | None = None) -> Prefect
             )
         return None
     auth = prefect_auth_string(settings)
+    database = prefect_database.checked_url(settings)  # a bad one fails before anything
     with _server_lock(settings):
         if api := own_prefect_server(settings):
+            _check_same_database(settings, database)
             use_prefect(api, auth)
             return None
         port = port or settings.prefect.port
@@ -316,6 +334,7 @@ def start_prefect_server(settings: Settings, port: int | None = None) -> Prefect
             "PREFECT_SERVER_API_AUTH_STRING": auth,
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(port),
+            **prefect_database.server_env(settings),
         }
         server = PrefectServer(settings, port, env)
         server.start()
@@ -336,11 +355,27 @@ def start_prefect_server(settings: Settings, port: int | None = None) -> Prefect
             "pid": server.proc.pid if server.proc else None,
             "port": port,
             "api_url": server.api_url,
+            "database": prefect_database.label(database),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         _write_private(server.marker, json.dumps(marker))
     use_prefect(server.api_url, auth)
     return server
+
+
+def _check_same_database(settings: Settings, database: URL | None) -> None:
+    """The running local server must use the database the settings name now."""
+    marker = server_marker(settings)
+    with contextlib.suppress(OSError, ValueError):
+        data: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
+        running, wanted = data.get("database", "sqlite"), prefect_database.label(database)
+        if running != wanted:
+            raise ApplicationException(
+                f"Prefect-servern som caserobot startade för {settings.var_dir} (pid "
+                f"{data.get('pid')}, port {data.get('port')}) använder databasen {running}, "
+                f"inte {wanted}: stoppa den först",
+                system="prefect",
+            )
 
 
 def _auth_status(api_url: str, auth_string: str | None) -> int | None:
@@ -409,56 +444,9 @@ def _server_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def start_worker(
-    settings: Settings, *, query_seconds: int = 1, reuse: bool = True
-) -> ManagedProcess | None:
-    """Start a Prefect process worker on caserobot's work pool, unless one is online already.
+def start_worker(settings: Settings, **options: Any) -> ManagedProcess | None:
+    """Start a Prefect process worker on caserobot's work pool; the options and what it
+    returns: :func:`caserobot.prefect_worker.start_worker`."""
+    from caserobot.prefect_worker import start_worker as start  # it builds on this module
 
-    ``reuse=False`` starts one even then: Prefect shows a worker that stopped a moment ago as
-    online until its heartbeat lapses, and a second worker is harmless (each flow run is
-    claimed by one). The demo, which restarts everything, uses that.
-
-    The worker runs the schedules' flow runs (see :mod:`caserobot.scheduling`) as child
-    processes in its own process group, so :meth:`ManagedProcess.stop` ends them with it.
-    Needs a reachable Prefect server (``PREFECT_API_URL``, see :func:`start_prefect_server`).
-    """
-    import uuid
-
-    from prefect.settings import get_current_settings
-
-    from caserobot import scheduling
-
-    api = scheduling.api_url()
-    if not api or not is_healthy(f"{api}/health"):
-        raise ApplicationException(f"Prefect-servern på {api or '(ingen)'} svarar inte")
-    scheduling.ensure_work_pool()
-    if reuse and any(w.status == "ONLINE" for w in scheduling.workers()):
-        return None
-    name = f"caserobot-{uuid.uuid4().hex[:8]}"
-    # The worker's flow runs inherit its environment: the auth string goes there, never into
-    # a deployment's job variables (Prefect shows those in its UI).
-    auth = get_current_settings().api.auth_string
-    env = {
-        **isolated_env(settings),
-        "PREFECT_API_URL": api,
-        **({"PREFECT_API_AUTH_STRING": auth.get_secret_value()} if auth else {}),
-        # The default (10 s) is most of the wait between "run now" and the run starting.
-        "PREFECT_WORKER_QUERY_SECONDS": str(query_seconds),
-        "PREFECT_LOGGING_LEVEL": "INFO",
-    }
-    cmd = [sys.executable, "-m", "prefect", "worker", "start"]
-    cmd += ["--pool", scheduling.WORK_POOL, "--type", "process", "--name", name]
-    proc = ManagedProcess("prefect-worker", cmd, settings.var_dir / "logs", env=env).start()
-    deadline = time.monotonic() + 90
-    # The worker has no health URL of its own; it is ready once Prefect lists it in the pool.
-    while not any(w.name == name for w in scheduling.workers()):
-        if proc.proc is not None and proc.proc.poll() is not None:
-            raise ApplicationException(
-                f"Prefect-workern avslutades direkt (kod {proc.proc.returncode}); "
-                f"se {proc.log_path}"
-            )
-        if time.monotonic() > deadline:
-            proc.stop()
-            raise ApplicationException(f"Prefect-workern blev inte redo; se {proc.log_path}")
-        time.sleep(0.5)
-    return proc
+    return start(settings, **options)

@@ -231,3 +231,52 @@ def test_a_first_run_on_a_changed_layout_writes_nothing(fresh_standins, sqlite_d
     state = canary.state(sqlite_db.sessions, robot)
     assert state is not None and state.status == "changed" and state.screens_accepted == 0
     assert "hushållssidan" in {c["title"] for c in state.changes}
+
+
+def test_two_first_checks_at_once_record_the_layout_once(fresh_standins, sqlite_db, monkeypatch):  # type: ignore[no-untyped-def]
+    """Two runs of a robot starting together (two workers) both find no accepted layout; the
+    one that records second meets the first's rows (a unique-key conflict on PostgreSQL),
+    compares with them and records nothing twice."""
+    import asyncio
+
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import IntegrityError
+
+    from caserobot.canary import _check
+    from caserobot.db.models import CanaryScreenRow
+    from caserobot.legacy import browser as chromium
+    from caserobot.legacy.casesystem import CaseSystemSession
+
+    settings = apply_standins_env(fresh_standins, monkeypatch)
+    robot = _register(sqlite_db, "skolskjuts")
+    _generate(fresh_standins, "skolskjuts", 2, seed=21)
+    run_engine(settings, WorkQueue(sqlite_db.sessions))
+    with sqlite_db.sessions() as s:  # the engine's own check recorded them: start afresh
+        s.query(CanaryScreenRow).delete()
+        s.commit()
+    real, calls = _check._record, []
+
+    def other_run_first(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            real(*args)  # the other run records the first layouts a moment earlier ...
+            raise IntegrityError("INSERT INTO canary_screens", {}, Exception("duplicate key"))
+        return real(*args)
+
+    monkeypatch.setattr(_check, "_record", other_run_first)
+
+    async def first_check() -> canary.CanaryResult:
+        pw, browser = await chromium.launch(settings.browser)
+        try:
+            async with CaseSystemSession(browser, settings.case_system) as session:
+                screens = canary.screen_set("skolskjuts")
+                return await canary.check(session, screens, sqlite_db.sessions, robot)
+        finally:
+            await chromium.shutdown(pw, browser)
+
+    result = asyncio.run(first_check())
+    assert len(calls) == 2 and result.ok
+    assert {s.status for s in result.screens} == {"ok"}  # ... and this one compares with them
+    with sqlite_db.sessions() as s:
+        rows = s.scalar(select(func.count()).select_from(CanaryScreenRow))
+    assert rows == len(canary.screen_set("skolskjuts").screens)

@@ -109,3 +109,15 @@ def test_credentials_set_and_list_never_show_the_password(scheduling_settings: S
     )
     assert prompted.exit_code == 0, prompted.output
     assert credentials.load("arendesystem").username == "robot10"  # type: ignore[union-attr]
+
+
+def test_add_with_seats_sets_the_runs_parameter(scheduling_settings: Settings) -> None:
+    added = runner.invoke(
+        app, ["schedules", "add", "skolskjuts", "--cron", "0 6 * * 1-5", "--seats", "2"]
+    )
+    assert added.exit_code == 0, added.output
+    assert scheduling.get_schedule("skolskjuts").parameters == {"seats": 2}
+    refused = runner.invoke(
+        app, ["schedules", "add", "skolskjuts", "--cron", "0 6 * * *", "--seats", "0"]
+    )
+    assert refused.exit_code == 2 and "Traceback" not in refused.output

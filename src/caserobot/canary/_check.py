@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy.exc import IntegrityError
 
 from caserobot.canary._model import EVENT, CanaryResult, ScreenResult, ScreenSet, _change
 from caserobot.canary._store import Sessions, _candidates, _load, _record, screens_for
@@ -40,33 +41,59 @@ async def check(
     candidates = await asyncio.to_thread(_candidates, sessions, screens, samples)
     reader = _Reader(session)
     found = await _find_samples(reader, screens, candidates)
-    results: list[ScreenResult] = []
+    unchecked: dict[str, str] = {}
     observed: dict[str, Any] = {}
     for spec in screens.screens:
         missing = [p for p in spec.placeholders if not found.get(p)]
         if missing:
-            note = "inget exempel att läsa skärmen med (" + ", ".join(missing) + ")"
-            results.append(ScreenResult(spec.name, spec.title, "unchecked", note=note))
+            unchecked[spec.name] = "inget exempel att läsa skärmen med (" + ", ".join(missing) + ")"
             continue
         html = await reader.read(spec.path.format(**found), spec.name)
         if html is None:
-            note = f"kunde inte läsas: {reader.last_error}"
+            unchecked[spec.name] = f"kunde inte läsas: {reader.last_error}"
+            continue
+        observed[spec.name] = structure(html)
+    kept = {k: v for k, v in found.items() if k in ("pnr", "case_id", "number") and v}
+    result = _compare(robot, screens, accepted, observed, unchecked, started)
+    try:
+        result.paused = await asyncio.to_thread(
+            _record, sessions, screens, robot, result, observed, kept
+        )
+    except IntegrityError:
+        # Another run of the robot (another worker) recorded the first layouts or the check's
+        # state at the same moment: compare with what it recorded, and record again.
+        accepted, _ = await asyncio.to_thread(_load, sessions, robot)
+        result = _compare(robot, screens, accepted, observed, unchecked, started)
+        result.paused = await asyncio.to_thread(
+            _record, sessions, screens, robot, result, observed, kept
+        )
+    if not result.ok and emit:
+        result.event_sent = await emit_event(result)
+    return result
+
+
+def _compare(
+    robot: str,
+    screens: ScreenSet,
+    accepted: dict[str, Any],
+    observed: dict[str, Any],
+    unchecked: dict[str, str],
+    started: float,
+) -> CanaryResult:
+    """The screens read (``observed``) against the accepted layouts."""
+    results: list[ScreenResult] = []
+    for spec in screens.screens:
+        if spec.name in unchecked:
+            note = unchecked[spec.name]
             results.append(ScreenResult(spec.name, spec.title, "unchecked", note=note))
             continue
-        seen = structure(html)
-        observed[spec.name] = seen
+        seen = observed[spec.name]
         wrong = findings(spec, seen, accepted.get(spec.name))
         fp = fingerprint(features(seen, spec))
         status = "changed" if wrong else "ok" if spec.name in accepted else "recorded"
         results.append(ScreenResult(spec.name, spec.title, status, wrong, fp))
     result = CanaryResult(robot=robot, screens=results)
     result.elapsed_ms = (time.perf_counter() - started) * 1000
-    kept = {k: v for k, v in found.items() if k in ("pnr", "case_id", "number") and v}
-    result.paused = await asyncio.to_thread(
-        _record, sessions, screens, robot, result, observed, kept
-    )
-    if not result.ok and emit:
-        result.event_sent = await emit_event(result)
     return result
 
 

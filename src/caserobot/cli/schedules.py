@@ -9,6 +9,7 @@ Bad input exits with code 2, anything else that fails with code 1, both with one
 from __future__ import annotations
 
 import getpass
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -67,13 +68,26 @@ def add(
     cron: Annotated[str, typer.Option(help='Cron med fem fält, t.ex. "0 6 * * 1-5"')],
     name: Annotated[str | None, typer.Option(help="Schemats namn (standard: robotens)")] = None,
     timezone: Annotated[str, typer.Option(help="Tidszon för cron")] = "Europe/Stockholm",
+    seats: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Licenser (platser) som varje körning använder (standard: hela licensen, "
+            "så att två körningar av systemet inte går samtidigt)",
+        ),
+    ] = None,
 ) -> None:
     """Create a schedule: a Prefect deployment of the robot's flow with a cron schedule."""
     with _prefect():
         from caserobot import scheduling
 
         created = scheduling.create_schedule(
-            robot, cron, name=name, timezone=timezone, actor=_actor()
+            robot,
+            cron,
+            name=name,
+            timezone=timezone,
+            actor=_actor(),
+            parameters={"seats": seats} if seats else None,
         )
         words = f" ({created.description})" if created.description else ""
         console.print(f"✓ Schemat [bold]{created.name}[/bold] skapat: {created.cron}{words}")
@@ -189,21 +203,48 @@ def list_credentials() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Workerns namn i Prefect (standard: caserobot-<datornamn>). Flera workers, "
+            "på samma dator eller andra, behöver var sitt namn; samma namn startar inte två gånger"
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Högst så många körningar samtidigt i den här workern; övriga tas av en "
+            "annan worker (standard: ingen gräns)",
+        ),
+    ] = None,
+) -> None:
     """Run a Prefect worker for the robot schedules until Ctrl-C.
 
     Picks up the scheduled and "run now" runs of caserobot's work pool and runs each robot's
-    flow in the project directory, with the settings of the schedule.
+    flow in the project directory, with the settings of the schedule. Several workers may
+    take runs from the same pool, each with its own --name: Prefect gives every run to one
+    of them, and the robots' seats stay within each legacy system's licence (Prefect's
+    global concurrency limit legacy-<system>). Refuses to start a name that already runs.
     """
-    with _prefect() as settings:
-        from caserobot.runtime import start_worker
+    from caserobot.prefect_worker import check_worker_name, default_worker_name, start_worker
 
-        with console.status("Startar Prefect-workern…"):
-            proc = start_worker(settings)
-        if proc is None:
-            console.print("En worker kör redan på poolen caserobot; ingen till behövs.")
-            return
-        console.print(f"✓ Workern kör (logg: {proc.log_path}). Avsluta med Ctrl-C.")
+    try:  # a bad name fails before anything starts
+        name = check_worker_name(name or default_worker_name())
+    except InputError as exc:
+        console.print(f"[red]Fel:[/red] {exc}")
+        raise typer.Exit(2) from None
+    with _prefect() as settings:
+        with console.status(f"Startar Prefect-workern {name}…"):
+            proc = start_worker(settings, name=name, limit=limit, reuse=False)
+        if proc is None:  # reuse=False raises rather than returning None
+            raise typer.Exit(1)
+        console.print(
+            f"✓ Workern {name} kör på poolen caserobot (logg: {proc.log_path}). Avsluta med Ctrl-C."
+        )
+        # systemd and docker stop with SIGTERM: end the worker and its runs as Ctrl-C does
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while proc.proc is not None and proc.proc.poll() is None:
                 time.sleep(1)
@@ -213,6 +254,10 @@ def worker() -> None:
             pass
         finally:
             proc.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _when(times: list) -> str:  # type: ignore[type-arg]
