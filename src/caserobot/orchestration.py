@@ -32,7 +32,7 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.states import Cancelled, State
 from sqlalchemy.exc import IntegrityError
 
-from caserobot import discovery, gate, registry
+from caserobot import credentials, discovery, gate, registry
 from caserobot.db import init_db
 from caserobot.exceptions import ApplicationException
 from caserobot.intake import intake
@@ -232,7 +232,8 @@ def robot_task(
     # lease is renewed while this process lives; if it dies (a worker killed with it), they
     # free up within a minute rather than Prefect's default five.
     with concurrency(limited, occupy=seats, timeout_seconds=3600, lease_duration=SLOT_LEASE_S):
-        result = run_robot(manifest, output_dir, variables=variables, env=_child_env(settings))
+        env = _child_env(settings) | credentials.for_robot_process()
+        result = run_robot(manifest, output_dir, variables=variables, env=env)
     if result.status == "CRASHED":
         raise ApplicationException(
             f"robotprocessen avslutades utan läsbart resultat (kod {result.returncode}: "

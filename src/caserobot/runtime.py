@@ -59,7 +59,19 @@ def isolated_env(settings: Settings) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(var / "xdg" / "config"),
         "XDG_CACHE_HOME": str(var / "xdg" / "cache"),
         "ROBOCORP_HOME": str(var / "robocorp"),
+        **_lean_memory(),
     }
+
+
+def _lean_memory() -> dict[str, str]:
+    """Smaller heaps for the robots' processes, unless the operator has set these.
+
+    Measured on the Komvux robot at 4 seats (docs/decisions.md): Node's young generation at
+    1 MB semi-spaces takes 74 MB off Playwright's driver for about 3 ms more of its CPU per
+    case; two malloc arenas take 18 MB off a threaded Python process.
+    """
+    lean = {"MALLOC_ARENA_MAX": "2", "NODE_OPTIONS": "--max-semi-space-size=1"}
+    return {key: os.environ.get(key, value) for key, value in lean.items()}
 
 
 def apply_isolated_env(settings: Settings) -> None:

@@ -114,6 +114,14 @@ class WorkSettings(BaseModel):
         ge=1,
         description="Calls the intake makes to the e-service at once (marking received)",
     )
+    items_per_seat: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Items a seat works on side by side (fast mode): while one waits for "
+        "another system, the next uses the seat's sessions; a system still answers one "
+        "page at a time per session, and a form is filled by one item at a time",
+    )
     renew_context_every: int = Field(
         default=100,
         ge=0,

@@ -14,7 +14,7 @@ import os
 import socket
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -323,19 +323,41 @@ class RobotWorker:
             delay = 5.0
 
     async def _seat(self, n: int, session: CaseSystemSession, systems: Systems) -> None:
-        """One seat's loop; if it fails, it stops alone and the others go on."""
+        """One seat: its sessions, and ``items_per_seat`` lanes that work on items side by
+        side through them. A lane that fails stops alone; the seat's others go on."""
         web = SeatSessions(self._web_session)
+        seat = _Seat()
+        lanes = 1 if self.mode == "classic" else self.settings.work.items_per_seat
+        tasks = [
+            asyncio.create_task(self._lane(n, f"{self.owner}:{n}.{k}", session, systems, web, seat))
+            for k in range(lanes)
+        ]
         try:
-            await self._seat_loop(f"{self.owner}:{n}", session, systems, web)
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._web_pages += web.pages()
+            await web.aclose()
+
+    async def _lane(
+        self,
+        n: int,
+        owner: str,
+        session: CaseSystemSession,
+        systems: Systems,
+        web: SeatSessions,
+        seat: _Seat,
+    ) -> None:
+        try:
+            await self._seat_loop(owner, session, systems, web, seat)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             message = mask(f"{exc.__class__.__name__}: {exc}")
             self.stats.seat_failures.append(message)
             self.progress("seat_failed", {"seat": n, "error": message})
-        finally:
-            self._web_pages += web.pages()
-            await web.aclose()
 
     def _web_session(self, name: str) -> Any:
         """A new session in the case type's web system ``name`` (not yet open)."""
@@ -350,16 +372,22 @@ class RobotWorker:
         )
 
     async def _seat_loop(
-        self, owner: str, session: CaseSystemSession, systems: Systems, web: SeatSessions
+        self,
+        owner: str,
+        session: CaseSystemSession,
+        systems: Systems,
+        web: SeatSessions,
+        seat: _Seat,
     ) -> None:
         lease = self.settings.work.lease_seconds
         renew_every = self.settings.work.renew_context_every
         idle_since: float | None = None
-        since_renewal = 0
         while True:
-            if renew_every and since_renewal >= renew_every:
-                await self._renew_contexts(session, web)
-                since_renewal = 0
+            if renew_every and seat.since_renewal >= renew_every:
+                async with seat.alone():
+                    if seat.since_renewal >= renew_every:  # not renewed by another lane
+                        await self._renew_contexts(session, web)
+                        seat.since_renewal = 0
             stop = await self._hold()
             if stop is not None:
                 self.stats.stopped_reason = stop
@@ -376,8 +404,9 @@ class RobotWorker:
                 )
                 if claimed:
                     idle_since = None
-                    since_renewal += 1
-                    await self._process_contained(owner, claimed[0], session, systems, web)
+                    seat.since_renewal += 1
+                    async with seat.item():
+                        await self._process_contained(owner, claimed[0], session, systems, web)
                     continue
             finally:
                 if probing:
@@ -773,6 +802,42 @@ class RobotWorker:
         # A failed re-login is not an error here: the next item surfaces a lasting problem.
         with contextlib.suppress(Exception):
             await session.login()
+
+
+class _Seat:
+    """What a seat's lanes share: the items since the last context renewal, and a gate so a
+    renewal happens while no lane is inside an item (and none starts one meanwhile)."""
+
+    def __init__(self) -> None:
+        self.since_renewal = 0
+        self._busy = 0
+        self._alone = False
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def item(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._alone)
+            self._busy += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    @contextlib.asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._alone)
+            self._alone = True
+            await self._changed.wait_for(lambda: self._busy == 0)
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._alone = False
+                self._changed.notify_all()
 
 
 def _failure_text(exc: Exception, state: str) -> str:

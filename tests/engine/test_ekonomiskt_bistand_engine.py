@@ -113,6 +113,9 @@ def test_crash_between_decision_and_payment_writes_neither_twice(
     # A write that began before the crash may still land: the robot waits this long
     # (reading back) before it writes again; short here, as the test's lease.
     monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S", "3")
+    # One item in flight when the robot dies (one seat, one lane), so the crash lands
+    # between that item's two writes.
+    monkeypatch.setenv("CASEROBOT_WORK__ITEMS_PER_SEAT", "1")
     settings = apply_standins_env(fresh_standins, monkeypatch)
     fresh_standins.generate(8, seed=7, malformed_share=0.0, type=CASE_TYPE)
     queue = WorkQueue(sqlite_db.sessions)
@@ -151,6 +154,7 @@ def test_crash_after_both_writes_is_recovered_by_reading_back(
     # A write that began before the crash may still land: the robot waits this long
     # (reading back) before it writes again; short here, as the test's lease.
     monkeypatch.setenv("CASEROBOT_CASE_SYSTEM__WRITE_SETTLE_S", "3")
+    monkeypatch.setenv("CASEROBOT_WORK__ITEMS_PER_SEAT", "1")  # one item in flight at the crash
     from tests.fixtures.platform import apply_standins_env
 
     settings = apply_standins_env(fresh_standins, monkeypatch)

@@ -123,6 +123,7 @@ def test_crash_between_write_and_record_does_not_write_twice(
 ):
     """The window the read-back closes: the decision is in the case system, not in our DB."""
     monkeypatch.setenv("CASEROBOT_WORK__LEASE_SECONDS", "5")
+    monkeypatch.setenv("CASEROBOT_WORK__ITEMS_PER_SEAT", "1")  # one item in flight at the crash
     settings = _settings_for(fresh_standins, monkeypatch)
     fresh_standins.generate(8, seed=5, malformed_share=0.0)
     queue = WorkQueue(sqlite_db.sessions)

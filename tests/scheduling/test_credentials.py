@@ -99,8 +99,24 @@ def test_robot_settings_take_the_stored_case_system_account(
     assert applied.case_system.password.get_secret_value() == PASSWORD
     assert applied.case_system.base_url == settings.case_system.base_url
 
+    # A flow hands the account to the robot process it starts: the robot's settings read it
+    # from the environment, and the robot does not ask Prefect again (nor load its client).
+    handed = credentials.for_robot_process()
+    assert handed == {
+        credentials.RESOLVED: "1",
+        "CASEROBOT_CASE_SYSTEM__USERNAME": "robot07",
+        "CASEROBOT_CASE_SYSTEM__PASSWORD": PASSWORD,
+    }
+    for key, value in handed.items():
+        monkeypatch.setenv(key, value)
+    assert credentials.apply(settings) == settings  # resolved already: not asked again
+    assert type(settings)().case_system.username == "robot07"
+    for key in handed:
+        monkeypatch.delenv(key)
+
     monkeypatch.delenv("PREFECT_API_URL")  # a robot run outside Prefect: settings only
     assert credentials.apply(settings).case_system.username == "robot01"
+    assert credentials.for_robot_process() == {}
 
 
 def test_password_is_not_in_robot_framework_output(clean_blocks: Settings, tmp_path: Path) -> None:

@@ -34,7 +34,18 @@ from caserobot.casework._records import (
     QueueEntry,
 )
 from caserobot.casework._view import due_at, item, queue_for, submitted_at
-from caserobot.casework._wake import wake_robot
+
+
+def __getattr__(name: str) -> object:
+    """``wake_robot`` is imported when first asked for: it needs Prefect's client, which
+    the robots' own processes (that import this package for the write-backs) never load
+    (about 60 MB each, issue 9)."""
+    if name == "wake_robot":
+        from caserobot.casework._wake import wake_robot
+
+        return wake_robot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "wake_robot",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -56,6 +57,33 @@ class LoginForm:
     logout_path: str = "/logout"
 
 
+class PageLock:
+    """A seat's browser page, used by one item at a time; re-entrant within an asyncio task
+    (a write that reads back, and a read that logs in again, inside one item's call).
+
+    A seat may work on more than one item side by side (``work.items_per_seat``): what they
+    read is fetched through the session and needs no page, but a form filled in the page,
+    a login or a move to a new context must not interleave with another item's.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        me = asyncio.current_task()
+        if me is not None and self._owner is me:
+            yield
+            return
+        async with self._lock:
+            self._owner = me
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
 class WebSession:
     """A seat (one session licence) in a legacy web UI. Use ``async with`` or open/close.
 
@@ -82,6 +110,9 @@ class WebSession:
         self._page: Page | None = None
         self.pages = 0  # requests to the UI made by this session, rendered or fetched
         self.renewals = 0  # times the seat moved to a fresh browser context (renew_context)
+        self.page_lock = PageLock()  # the page: one item's form, login or renewal at a time
+        self._logins = 0  # logins done: an item that found the session expired logs in
+        # again only if no other item of the seat has done so meanwhile
         self._last_read: str | None = None  # the last screen read without rendering (fast)
 
     # -- what a system's screens say (its subclass) -----------------------------------------
@@ -130,6 +161,10 @@ class WebSession:
         every item. If the system has ended the session meanwhile, the next read logs in
         again as after any idle timeout.
         """
+        async with self.page_lock():
+            await self._renew_context()
+
+    async def _renew_context(self) -> None:
         old = self._require_context()
         try:
             await self._new_context(storage_state=await old.storage_state())
@@ -175,6 +210,19 @@ class WebSession:
         A 5xx or maintenance page, on the form or after posting it, is the system being
         unavailable (retried later), never taken as a login.
         """
+        async with self.page_lock():
+            await self._login()
+            self._logins += 1
+
+    async def _relogin(self, seen: int) -> None:
+        """Log in again after the session expired, unless another item of the seat has,
+        since this one saw ``seen`` logins."""
+        async with self.page_lock():
+            if self._logins == seen:
+                await self._login()
+                self._logins += 1
+
+    async def _login(self) -> None:
         step = "inloggning"
         page = self._require_page()
         form = self.LOGIN
@@ -201,12 +249,13 @@ class WebSession:
         )
 
     async def close(self) -> None:
-        if self._context is None:
-            return
-        with contextlib.suppress(PlaywrightError):  # else the session timeout frees the seat
-            await self._context.request.get(self.LOGIN.logout_path)
-        await self._context.close()
-        self._context = self._page = None
+        async with self.page_lock():
+            if self._context is None:
+                return
+            with contextlib.suppress(PlaywrightError):  # else the session timeout frees it
+                await self._context.request.get(self.LOGIN.logout_path)
+            await self._context.close()
+            self._context = self._page = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -216,6 +265,7 @@ class WebSession:
         tries = 0
         while True:
             tries += 1
+            logins = self._logins
             try:
                 html = await self._fetch(path, step)
                 self.check_screen(html, step)
@@ -224,7 +274,7 @@ class WebSession:
                 if relogged:
                     raise
                 relogged = True
-                await self.login()  # idle timeout: log in again once, then re-read
+                await self._relogin(logins)  # idle timeout: log in again once, then re-read
             except (LegacySystemUnavailable, LegacyTimeout) as exc:
                 if isinstance(exc, SystemDown) or tries >= READ_TRIES:
                     raise
@@ -233,9 +283,10 @@ class WebSession:
 
     async def _fetch(self, path: str, step: str) -> str:
         if self.mode == "classic":
-            page = self._require_page()
-            await self._guard(step, page.goto(path))
-            return await page.content()
+            async with self.page_lock():
+                page = self._require_page()
+                await self._guard(step, page.goto(path))
+                return await page.content()
         self.pages += 1
         resp = await self._guard(step, self._require_context().request.get(path))
         self._last_read = html = await resp.text()
@@ -253,8 +304,9 @@ class WebSession:
         if self._context is None:
             return []
         with contextlib.suppress(PlaywrightError):
-            if self._page is not None and self._page.url not in ("", "about:blank"):
-                screens.append(("sida", await self._page.content()))
+            async with self.page_lock():
+                if self._page is not None and self._page.url not in ("", "about:blank"):
+                    screens.append(("sida", await self._page.content()))
         if self._last_read is not None:
             screens.append(("senast-last", self._last_read))
         taken: list[Path] = []

@@ -58,6 +58,12 @@ class SocialServicesScreens:
         return await self._submit(path, sp.PAYMENT_FORM, values, "utbetalning")
 
     async def _submit(self, path: str, form: str, values: dict[str, str], step: str) -> sp.EbCase:
+        async with self.session.page_lock():  # the seat's page: one item's form at a time
+            return await self._submit_in_page(path, form, values, step)
+
+    async def _submit_in_page(
+        self, path: str, form: str, values: dict[str, str], step: str
+    ) -> sp.EbCase:
         session = self.session
         page = session._require_page()
         await session._guard(step, page.goto(path, wait_until=session._wait_until))

@@ -94,44 +94,47 @@ class CaseSystemSession(WebSession):
         """Create a case. The caller must have checked that none exists (see cases/)."""
         step = "nytt ärende"
         if self.mode == "classic":
-            page = self._require_page()
-            await self._guard(step, page.goto(f"/arende/ny?pnr={pnr12}"))
-            pages.check_screen(await page.content(), step)
-            form = pages.NEW_CASE_FORM
-            await page.select_option(f"{form} select[name=arendetyp]", case_type)
-            await page.fill(f"{form} input[name=extern_ref]", extern_ref)
-            await self._guard(step, page.click(f"{form} [type=submit]"))
-            await page.wait_for_load_state()
-            html = await page.content()
-        else:
-            token = pages.parse_formtoken(
-                await self.read(f"/arende/ny?pnr={pnr12}", step), pages.NEW_CASE_FORM, step
+            async with self.page_lock():
+                return await self._create_case_in_page(pnr12, case_type, extern_ref, step)
+        token = pages.parse_formtoken(
+            await self.read(f"/arende/ny?pnr={pnr12}", step), pages.NEW_CASE_FORM, step
+        )
+        context = self._require_context()
+        data = {"pnr": pnr12, "arendetyp": case_type, "extern_ref": extern_ref, "formtoken": token}
+        self.pages += 1
+        # The redirect names the new case; a new case has nothing to read yet.
+        resp = await self._sent_write(
+            step, context.request.post("/arende/ny", form=data, max_redirects=0)
+        )
+        location = resp.headers.get("location", "")
+        if resp.status in (302, 303) and location.startswith("/arende/"):
+            case_id = location.removeprefix("/arende/").split("?")[0]
+            return CaseRecord(
+                case_id=case_id,
+                case_type=case_type,
+                status="",
+                extern_ref=extern_ref,
+                personnummer=pnr12,
+                diarienummer="",
+                decisions=(),
             )
-            context = self._require_context()
-            data = {
-                "pnr": pnr12,
-                "arendetyp": case_type,
-                "extern_ref": extern_ref,
-                "formtoken": token,
-            }
-            self.pages += 1
-            # The redirect names the new case; a new case has nothing to read yet.
-            resp = await self._sent_write(
-                step, context.request.post("/arende/ny", form=data, max_redirects=0)
-            )
-            location = resp.headers.get("location", "")
-            if resp.status in (302, 303) and location.startswith("/arende/"):
-                case_id = location.removeprefix("/arende/").split("?")[0]
-                return CaseRecord(
-                    case_id=case_id,
-                    case_type=case_type,
-                    status="",
-                    extern_ref=extern_ref,
-                    personnummer=pnr12,
-                    diarienummer="",
-                    decisions=(),
-                )
-            html = await resp.text()
+        html = await resp.text()
+        raise_if_refused(html, "ärendet kunde inte skapas", step)
+        return pages.parse_case(html)
+
+    async def _create_case_in_page(
+        self, pnr12: str, case_type: str, extern_ref: str, step: str
+    ) -> CaseRecord:
+        """The classic way: the new-case form filled and submitted in the page."""
+        page = self._require_page()
+        await self._guard(step, page.goto(f"/arende/ny?pnr={pnr12}"))
+        pages.check_screen(await page.content(), step)
+        form = pages.NEW_CASE_FORM
+        await page.select_option(f"{form} select[name=arendetyp]", case_type)
+        await page.fill(f"{form} input[name=extern_ref]", extern_ref)
+        await self._guard(step, page.click(f"{form} [type=submit]"))
+        await page.wait_for_load_state()
+        html = await page.content()
         raise_if_refused(html, "ärendet kunde inte skapas", step)
         return pages.parse_case(html)
 
@@ -141,6 +144,10 @@ class CaseSystemSession(WebSession):
         The form computes a hidden control field in JavaScript and asks for confirmation,
         so it cannot be posted without rendering it.
         """
+        async with self.page_lock():
+            return await self._write_decision(case_id, outcome, motivering)
+
+    async def _write_decision(self, case_id: str, outcome: str, motivering: str) -> CaseRecord:
         step = "beslut"
         page = self._require_page()
         outcome_value = outcomes.written_as(outcome)
