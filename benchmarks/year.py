@@ -119,12 +119,32 @@ class RobotProcesses:
             return sum(v - self.first.get(pid, 0.0) for pid, v in self.last.items())
 
     def pss_mb(self) -> float:
-        total = 0
-        for p in self.processes():
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_full_info().pss
+        by_kind = self.pss_by_kind()
+        total = sum(by_kind.values())
         self.peak_pss = max(self.peak_pss, total)
         return total / 2**20
+
+    def pss_by_kind(self) -> dict[str, int]:
+        """PSS in bytes by what the process is: Prefect's worker, the flow run, the Robot
+        Framework robot, Playwright's driver, Chromium."""
+        out: dict[str, int] = {}
+        for p in self.processes():
+            with contextlib.suppress(psutil.Error):
+                cmd = " ".join(p.cmdline())
+                if "chromium" in cmd:
+                    kind = "chromium"
+                elif "run-driver" in cmd:
+                    kind = "driver"
+                elif "-m robot" in cmd or "robot.run" in cmd or "/robot " in cmd:
+                    kind = "robot"
+                elif "prefect.engine" in cmd:
+                    kind = "flow_run"
+                elif "worker" in cmd:
+                    kind = "worker"
+                else:
+                    kind = "other"
+                out[kind] = out.get(kind, 0) + p.memory_full_info().pss
+        return out
 
     def _run(self) -> None:
         tick = 0
@@ -351,6 +371,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
                 time.sleep(1.0)
             processing_s = time.monotonic() - t_start_cpu
             elapsed_s = time.monotonic() - t0
+            pss_end_by_kind = sampler.pss_by_kind()
             pss_end = sampler.pss_mb()
             cpu_s = sampler.cpu_s()
             platform_cpu_s = platform.cpu_s()
@@ -391,6 +412,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
             "pss_mb_start": round(pss_start or 0.0, 1),
             "pss_mb_end": round(pss_end, 1),
             "pss_mb_peak": round(sampler.peak_pss / 2**20, 1),
+            "pss_mb_end_by_process": {
+                k: round(v / 2**20, 1) for k, v in sorted(pss_end_by_kind.items())
+            },
             "flow_runs": states,
             "lost": lost,
             "duplicates": duplicates,

@@ -65,7 +65,7 @@ class SocialServicesScreens:
         self, path: str, form: str, values: dict[str, str], step: str
     ) -> sp.EbCase:
         session = self.session
-        page = session._require_page()
+        page = await session._use_page()
         await session._guard(step, page.goto(path, wait_until=session._wait_until))
         if session.mode == "classic":
             sp.check_screen(await page.content(), step)

@@ -31,7 +31,7 @@ from caserobot.exceptions import (
 from caserobot.legacy.breaker import CircuitBreaker
 from caserobot.legacy.casesystem import pages
 from caserobot.legacy.casesystem.pages import SYSTEM, CaseRecord, CaseSummary, Pupil, School
-from caserobot.legacy.web import LoginForm, Mode, WebSession
+from caserobot.legacy.web import LoginForm, Mode, WebSession, release_body
 from caserobot.settings import CaseSystemSettings
 
 
@@ -67,9 +67,9 @@ class CaseSystemSession(WebSession):
     def logged_in_as(self, html: str) -> str | None:
         return pages.logged_in_as(html)
 
-    async def after_open(self, context: BrowserContext, page: Page) -> None:
+    async def after_open(self, context: BrowserContext) -> None:
         if self.mode == "fast":  # the decision post's answer, kept for the read-back
-            await page.route(DECISION_POST, self._capture_decision_post)
+            await context.route(DECISION_POST, self._capture_decision_post)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -106,19 +106,22 @@ class CaseSystemSession(WebSession):
         resp = await self._sent_write(
             step, context.request.post("/arende/ny", form=data, max_redirects=0)
         )
-        location = resp.headers.get("location", "")
-        if resp.status in (302, 303) and location.startswith("/arende/"):
-            case_id = location.removeprefix("/arende/").split("?")[0]
-            return CaseRecord(
-                case_id=case_id,
-                case_type=case_type,
-                status="",
-                extern_ref=extern_ref,
-                personnummer=pnr12,
-                diarienummer="",
-                decisions=(),
-            )
-        html = await resp.text()
+        try:
+            location = resp.headers.get("location", "")
+            if resp.status in (302, 303) and location.startswith("/arende/"):
+                case_id = location.removeprefix("/arende/").split("?")[0]
+                return CaseRecord(
+                    case_id=case_id,
+                    case_type=case_type,
+                    status="",
+                    extern_ref=extern_ref,
+                    personnummer=pnr12,
+                    diarienummer="",
+                    decisions=(),
+                )
+            html = await resp.text()
+        finally:
+            await release_body(resp)
         raise_if_refused(html, "ärendet kunde inte skapas", step)
         return pages.parse_case(html)
 
@@ -126,7 +129,7 @@ class CaseSystemSession(WebSession):
         self, pnr12: str, case_type: str, extern_ref: str, step: str
     ) -> CaseRecord:
         """The classic way: the new-case form filled and submitted in the page."""
-        page = self._require_page()
+        page = await self._use_page()
         await self._guard(step, page.goto(f"/arende/ny?pnr={pnr12}"))
         pages.check_screen(await page.content(), step)
         form = pages.NEW_CASE_FORM
@@ -149,7 +152,7 @@ class CaseSystemSession(WebSession):
 
     async def _write_decision(self, case_id: str, outcome: str, motivering: str) -> CaseRecord:
         step = "beslut"
-        page = self._require_page()
+        page = await self._use_page()
         outcome_value = outcomes.written_as(outcome)
         await self._guard(step, page.goto(f"/arende/{case_id}/beslut", wait_until=self._wait_until))
         if self.mode == "classic":
@@ -190,6 +193,7 @@ class CaseSystemSession(WebSession):
                 self._landed["html"] = await response.text()
                 self._landed["status"] = str(response.status)
                 await route.fulfill(response=response)
+            await release_body(response)
         except PlaywrightError as exc:
             self._landed["error"] = str(exc).splitlines()[0]
             with contextlib.suppress(PlaywrightError):
