@@ -27,6 +27,11 @@ bench: bootstrap
 clean:
 	rm -rf var
 
+# A year's applications on the production path (benchmarks/year.py; docs/benchmarks.md).
+.PHONY: year
+year: bootstrap
+	.venv/bin/python benchmarks/year.py $(ARGS)
+
 # The real path under faults (benchmarks/chaos.py; docs/benchmarks.md, "Chaos").
 .PHONY: chaos
 chaos: bootstrap

@@ -50,7 +50,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -61,19 +60,18 @@ from pathlib import Path
 import httpx
 import psutil
 
+from standin_env import (
+    API_SYSTEMS,
+    base_urls,
+    listening,
+    server_counts,
+    settings_env,
+    web_standins,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {"eservice": 8811, "case": 8812, "population": 8813, "route": 8814, "income": 8815}
-API_SYSTEMS = ("eservice", "population", "route", "income")
 FIRST_PLUGIN_PORT = 8816
-
-
-def _web_standins(case_type: str) -> dict[str, tuple[str, int]]:
-    """The case type's own web systems played by stand-ins: stand-in → (setting, port)."""
-    from caserobot import discovery
-
-    systems = discovery.package(case_type).web_systems
-    played = sorted((spec.standin, name) for name, spec in systems.items() if spec.standin)
-    return {standin: (name, FIRST_PLUGIN_PORT + i) for i, (standin, name) in enumerate(played)}
 
 
 def _robot_processes() -> list[psutil.Process]:
@@ -165,22 +163,6 @@ class Memory:
         self._thread.join()
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _server_counts(base: dict[str, str]) -> dict[str, int]:
-    """Requests each stand-in served, and each one's logins and logouts."""
-    out = {}
-    for name, url in base.items():
-        stats = httpx.get(f"{url}/_test/stats", timeout=5).json()
-        out[name] = stats["requests"]
-        out[f"{name}_logins"] = stats.get("login_requests", 0)
-    return out
-
-
 def _measure(
     settings,
     case_type: str,
@@ -206,7 +188,7 @@ def _measure(
     db_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
     queue = WorkQueue(open_database(f"sqlite:///{db_dir}/bench.db").sessions)
     asyncio.run(intake(settings, queue, case_type))
-    before = _server_counts(base)
+    before = server_counts(base)
     done = [0]
 
     def progress(event: str, data: dict) -> None:
@@ -255,7 +237,7 @@ def _measure(
         by_kind[kind] = by_kind.get(kind, 0.0) + used
     reaped_s = cpu_s  # the earlier way, kept for comparison with earlier figures
     cpu_s = sum(by_kind.values())
-    after = _server_counts(base)
+    after = server_counts(base)
     web = [k for k in base if k not in API_SYSTEMS]  # the case system and any of its own
     logins = sum(after[f"{k}_logins"] - before[f"{k}_logins"] for k in web)
     ui = sum(after[k] - before[k] for k in web) - logins
@@ -352,9 +334,9 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    own = _web_standins(args.case_type)
+    own = web_standins(args.case_type, FIRST_PLUGIN_PORT)
     ports = PORTS | {standin: port for standin, (_, port) in own.items()}
-    if busy := [f"{name} {port}" for name, port in ports.items() if _listening(port)]:
+    if busy := [f"{name} {port}" for name, port in ports.items() if listening(port)]:
         sys.exit(
             "throughput.py: something already listens on "
             + ", ".join(busy)
@@ -364,17 +346,7 @@ def main() -> None:
     var = Path(tempfile.mkdtemp(prefix="caserobot-bench-"))
     env = {
         "CASEROBOT_VAR_DIR": str(var),
-        "CASEROBOT_ESERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['eservice']}",
-        "CASEROBOT_CASE_SYSTEM__BASE_URL": f"http://127.0.0.1:{PORTS['case']}",
-        "CASEROBOT_CASE_SYSTEM__SEAT_LIMIT": str(args.seats),
-        "CASEROBOT_POPULATION_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['population']}",
-        "CASEROBOT_ROUTE_SERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['route']}",
-        "CASEROBOT_INCOME_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['income']}",
-        **{
-            f"CASEROBOT_WEB_SYSTEMS__{name.upper()}__{key}": str(value)
-            for name, port in own.values()
-            for key, value in (("BASE_URL", f"http://127.0.0.1:{port}"), ("SEAT_LIMIT", args.seats))
-        },
+        **settings_env(PORTS, own, args.seats),
     }
     os.environ.update(env)
     from caserobot.runtime import apply_isolated_env, start_standins
@@ -382,14 +354,7 @@ def main() -> None:
 
     settings = get_settings()
     apply_isolated_env(settings)
-    base = {
-        "eservice": settings.eservice.base_url,
-        "case": settings.case_system.base_url,
-        "population": settings.population_register.base_url,
-        "route": settings.route_service.base_url,
-        "income": settings.income_register.base_url,
-        **{standin: f"http://127.0.0.1:{port}" for standin, (_, port) in own.items()},
-    }
+    base = base_urls(settings, own)
     standins = start_standins(
         settings,
         ui_latency_ms=args.ui_latency_ms,

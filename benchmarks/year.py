@@ -49,7 +49,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -61,27 +60,20 @@ from pathlib import Path
 import httpx
 import psutil
 
+from standin_env import (
+    API_SYSTEMS,
+    base_urls,
+    listening,
+    server_counts,
+    settings_env,
+    web_standins,
+)
+
 PORTS = {"eservice": 8831, "case": 8832, "population": 8833, "route": 8834, "income": 8835}
 FIRST_PLUGIN_PORT = 8836
 PREFECT_PORT = 8840
-API_SYSTEMS = ("eservice", "population", "route", "income")
 TERMINAL = ("done", "business_exception", "abandoned")
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _web_standins(case_type: str) -> dict[str, tuple[str, int]]:
-    """The case type's own web systems played by stand-ins: stand-in → (setting, port)."""
-    from caserobot import discovery
-
-    systems = discovery.package(case_type).web_systems
-    played = sorted((spec.standin, name) for name, spec in systems.items() if spec.standin)
-    return {standin: (name, FIRST_PLUGIN_PORT + i) for i, (standin, name) in enumerate(played)}
 
 
 class RobotProcesses:
@@ -163,15 +155,6 @@ class RobotProcesses:
         self._thread.join()
 
 
-def _server_counts(base: dict[str, str]) -> dict[str, int]:
-    out = {}
-    for name, url in base.items():
-        stats = httpx.get(f"{url}/_test/stats", timeout=10).json()
-        out[name] = stats["requests"]
-        out[f"{name}_logins"] = stats.get("login_requests", 0)
-    return out
-
-
 def _create_databases(tag: str) -> dict[str, str]:
     """Fresh PostgreSQL databases for the registry and for Prefect: their URLs."""
     from sqlalchemy import create_engine, text
@@ -227,28 +210,18 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
             file=sys.stderr,
         )
 
-    own = _web_standins(args.case_type)
+    own = web_standins(args.case_type, FIRST_PLUGIN_PORT)
     ports = (
         PORTS | {standin: port for standin, (_, port) in own.items()} | {"prefect": PREFECT_PORT}
     )
-    if busy := [f"{name} {port}" for name, port in ports.items() if _listening(port)]:
+    if busy := [f"{name} {port}" for name, port in ports.items() if listening(port)]:
         sys.exit(f"year.py: something already listens on {', '.join(busy)}; stop it first")
 
     var = Path(tempfile.mkdtemp(prefix="caserobot-year-"))
     env = {
         "CASEROBOT_VAR_DIR": str(var),
         "CASEROBOT_PREFECT__PORT": str(PREFECT_PORT),
-        "CASEROBOT_ESERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['eservice']}",
-        "CASEROBOT_CASE_SYSTEM__BASE_URL": f"http://127.0.0.1:{PORTS['case']}",
-        "CASEROBOT_CASE_SYSTEM__SEAT_LIMIT": str(args.seats),
-        "CASEROBOT_POPULATION_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['population']}",
-        "CASEROBOT_ROUTE_SERVICE__BASE_URL": f"http://127.0.0.1:{PORTS['route']}",
-        "CASEROBOT_INCOME_REGISTER__BASE_URL": f"http://127.0.0.1:{PORTS['income']}",
-        **{
-            f"CASEROBOT_WEB_SYSTEMS__{name.upper()}__{key}": str(value)
-            for name, port in own.values()
-            for key, value in (("BASE_URL", f"http://127.0.0.1:{port}"), ("SEAT_LIMIT", args.seats))
-        },
+        **settings_env(PORTS, own, args.seats),
     }
     databases: dict[str, str] = {}
     if args.database == "postgresql":
@@ -273,14 +246,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
 
     settings = get_settings()
     runtime.apply_isolated_env(settings)
-    base = {
-        "eservice": settings.eservice.base_url,
-        "case": settings.case_system.base_url,
-        "population": settings.population_register.base_url,
-        "route": settings.route_service.base_url,
-        "income": settings.income_register.base_url,
-        **{standin: f"http://127.0.0.1:{port}" for standin, (_, port) in own.items()},
-    }
+    base = base_urls(settings, own)
     manifest = robots.read_manifest(discovery.package(args.case_type).robot)
     robot = manifest.name
     started: list = []  # the stand-ins
@@ -349,7 +315,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
             )
             intake_s = time.monotonic() - t0
             total = sum(queue.counts(args.case_type).values())
-            before = _server_counts(base)
+            before = server_counts(base)
             sampler.start()
             platform.start()
             flow_runs = [
@@ -375,7 +341,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, read top to bottom
             pss_end = sampler.pss_mb()
             cpu_s = sampler.cpu_s()
             platform_cpu_s = platform.cpu_s()
-            after = _server_counts(base)
+            after = server_counts(base)
             states = _wait_final(flow_runs, timeout_s=1800)
             flows_done_s = time.monotonic() - t0
         sampler.stop()

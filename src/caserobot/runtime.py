@@ -66,7 +66,7 @@ def isolated_env(settings: Settings) -> dict[str, str]:
 def _lean_memory() -> dict[str, str]:
     """Smaller heaps for the robots' processes, unless the operator has set these.
 
-    Measured on the Komvux robot at 4 seats (docs/decisions.md): Node's young generation at
+    Measured on a robot at 4 seats (docs/decisions.md): Node's young generation at
     1 MB semi-spaces takes 74 MB off Playwright's driver for about 3 ms more of its CPU per
     case; two malloc arenas take 18 MB off a threaded Python process.
     """

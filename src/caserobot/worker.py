@@ -341,17 +341,10 @@ class RobotWorker:
             self._web_pages += web.pages()
             await web.aclose()
 
-    async def _lane(
-        self,
-        n: int,
-        owner: str,
-        session: CaseSystemSession,
-        systems: Systems,
-        web: SeatSessions,
-        seat: _Seat,
-    ) -> None:
+    async def _lane(self, n: int, owner: str, *seat: Any) -> None:
+        """One lane of seat ``n``: :meth:`_seat_loop` with the seat's parts."""
         try:
-            await self._seat_loop(owner, session, systems, web, seat)
+            await self._seat_loop(owner, *seat)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -424,9 +424,9 @@ class WebSession:
 
 
 async def release_body(response: Any) -> None:
-    """Let Playwright's driver drop a fetched response's body now. It keeps every body until
-    this or until the context closes: about 125 MB per robot by the time a seat's context
-    was renewed (every 100 items), measured on Komvux at 4 seats."""
+    """Let Playwright's driver drop a fetched response's body now; it keeps every body until
+    this or until the context closes (Playwright's documented behaviour), so between two
+    context renewals the driver would hold every screen a seat read."""
     with contextlib.suppress(PlaywrightError):
         await response.dispose()
 
