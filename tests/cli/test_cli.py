@@ -169,3 +169,37 @@ def test_intake_moves_a_volume_in_batches_once(platform_settings, fresh_standins
     wrong = runner.invoke(app, ["intake", "skolskjut"])
     assert wrong.exit_code == 1 and "okänd ärendetyp 'skolskjut'" in wrong.output
     assert "Traceback" not in wrong.output
+
+
+def test_a_completed_flow_state_without_its_value_is_read_from_the_registry(platform_settings):
+    """Prefect sometimes returns a completed run's state without its value (MissingResult):
+    `caserobot run`/`demo` then report the run the flow recorded, never a traceback."""
+    import uuid
+
+    import pytest as _pytest
+    from prefect.client.schemas.objects import StateDetails
+    from prefect.states import Completed, Failed
+
+    from caserobot import registry
+    from caserobot.cli.run import _flow_result
+    from caserobot.db import init_db
+
+    db = init_db(platform_settings)
+    registry.register_robot(
+        db.sessions, name="skolskjuts", version="1", owner="t", case_type="skolskjuts"
+    )
+    flow_run_id = str(uuid.uuid4())
+    run = registry.start_run(
+        db.sessions, "skolskjuts", trigger="test", prefect_flow_run_id=flow_run_id
+    )
+    stats = {"processed": 3, "excel": "/tmp/x.xlsx"}
+    registry.finish_run(db.sessions, run.id, status="completed", stats=stats, output_dir="/o")
+
+    state = Completed(state_details=StateDetails(flow_run_id=uuid.UUID(flow_run_id)))
+    state.data = None  # as Prefect's API hands it back
+    result = _flow_result(state, platform_settings, "skolskjuts")
+    assert result["run_id"] == run.id and result["report"]["excel"] == "/tmp/x.xlsx"
+    assert result["robot"]["output_dir"] == "/o"
+
+    with _pytest.raises(Exception, match="boom"):  # a failed run still raises its error
+        _flow_result(Failed(data=ValueError("boom")), platform_settings, "skolskjuts")

@@ -90,13 +90,42 @@ def run_flow(
             progress.update(bar, completed=finished(), total=total() or finished())
     if state.is_cancelled():  # a paused robot: the flow says why
         raise CaseRobotError(state.message or f"{robot}: körningen avbröts")
-    result: dict[str, Any] = state.result()  # raises what made a failed run fail
+    result = _flow_result(state, settings, manifest.name)  # raises what made a run fail
     if reason := result["report"].get("closed_reason"):
         console.print(
             f"[yellow]Inget behandlades:[/yellow] {reason}; "
             f"{result['report'].get('waiting', 0)} ärenden väntar"
         )
     return result
+
+
+def _flow_result(state: Any, settings: Settings, robot: str) -> dict[str, Any]:
+    """The flow's return value; raises what made a failed run fail.
+
+    Prefect now and then hands back a completed flow run's state as its API holds it,
+    without the value (``MissingResult``; the flows do not persist results). The run is then
+    read from the registry, where the flow recorded it.
+    """
+    from prefect.exceptions import MissingResult
+
+    try:
+        return dict(state.result())
+    except MissingResult:
+        if not state.is_completed():
+            raise
+    from caserobot import registry
+    from caserobot.db import init_db
+
+    flow_run_id = str(state.state_details.flow_run_id)
+    sessions = init_db(settings).sessions
+    for run in registry.list_runs(sessions, robot, limit=50):
+        if run.prefect_flow_run_id == flow_run_id:
+            return {
+                "run_id": run.id,
+                "report": run.stats,
+                "robot": {"output_dir": run.output_dir, **run.stats},
+            }
+    raise CaseRobotError(f"{robot}: körningen blev klar men finns inte i registret")
 
 
 def print_report(run_id: int, settings: Settings, excel: str | None) -> None:
